@@ -1,0 +1,62 @@
+package dev.pipeseal.kms;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** Layering of the bridge: Hadoop stays optional, nothing depends upward, nothing prints. */
+class LayeringTest {
+  private static final JavaClasses BRIDGE =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("dev.pipeseal.kms");
+
+  @Test
+  void onlyHadoopPackagesTouchHadoop() {
+    // A Kafka producer on the local store or an HSM must never load a Hadoop class.
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("dev.pipeseal.kms.hadoop..", "dev.pipeseal.kms.registry.hadoop..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.apache.hadoop..")
+        .check(BRIDGE);
+  }
+
+  @Test
+  void bridgeDependsOnNothingAboveIt() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.pipeseal.spark..",
+            "dev.pipeseal.kafka..",
+            "dev.pipeseal.parquet..",
+            "dev.pipeseal.jobs..",
+            "org.apache.spark..",
+            "org.apache.kafka..",
+            "org.apache.parquet..")
+        .check(BRIDGE);
+  }
+
+  @Test
+  void libraryCodeDoesNotPrint() {
+    // The admin CLI is the one place allowed to write to the terminal.
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("dev.pipeseal.kms.cli..")
+        .should(com.tngtech.archunit.library.GeneralCodingRules.ACCESS_STANDARD_STREAMS)
+        .check(BRIDGE);
+  }
+
+  @Test
+  void packagesAreNamedForWhatTheyHold() {
+    noClasses()
+        .should()
+        .resideInAnyPackage("..util..", "..common..", "..impl..", "..misc..", "..helpers..")
+        .check(BRIDGE);
+  }
+}
