@@ -16,9 +16,9 @@ import java.util.Properties;
  * A parsed command line; built only by {@link #parse}.
  *
  * @param command {@code create}, {@code list}, {@code describe}, {@code rotate}, {@code rewrap} or
- *     {@code help}
+ *     {@code compact} or {@code help}
  * @param keyName the NAME operand of create/describe/rotate, or the {@code --key} filter of rewrap
- * @param kmsUri provider URI ({@code --kms}, or {@code uri} in the config)
+ * @param kmsUri provider URI ({@code --kms}, or {@code uri} in the config); null for compact
  * @param config provider and registry settings: the {@code --config} file overlaid with {@code
  *     -Dpipeseal.kms.KEY=VALUE} options, keys without the {@code pipeseal.kms.} prefix
  * @param json print JSON lines instead of text
@@ -38,7 +38,7 @@ record CliOptions(
   static final String PREFIX = "pipeseal.kms.";
   static final int DEFAULT_BATCH = 100;
   private static final List<String> COMMANDS =
-      List.of("create", "list", "describe", "rotate", "rewrap", "help");
+      List.of("create", "list", "describe", "rotate", "rewrap", "compact", "help");
 
   CliOptions {
     config = Map.copyOf(config);
@@ -110,11 +110,15 @@ record CliOptions(
               + operands.subList(1, operands.size()));
     }
     boolean rewrap = command.equals("rewrap");
-    if (!rewrap && (registry != null || keyFilter != null || dryRun || batch != null)) {
-      throw new UsageException("--registry, --key, --dry-run and --batch apply to rewrap only");
+    boolean compact = command.equals("compact");
+    if (!rewrap && (keyFilter != null || dryRun || batch != null)) {
+      throw new UsageException("--key, --dry-run and --batch apply to rewrap only");
     }
-    if (rewrap && registry == null) {
-      throw new UsageException("rewrap needs --registry LOCATION");
+    if (!rewrap && !compact && registry != null) {
+      throw new UsageException("--registry applies to rewrap and compact only");
+    }
+    if ((rewrap || compact) && registry == null) {
+      throw new UsageException(command + " needs --registry LOCATION");
     }
     Map<String, String> config = new LinkedHashMap<>();
     if (configFile != null) {
@@ -124,7 +128,7 @@ record CliOptions(
     if (kms == null) {
       kms = config.get("uri");
     }
-    if (kms == null) {
+    if (kms == null && !compact) {
       throw new UsageException("missing --kms URI (or 'uri' in the --config file)");
     }
     int batchSize = DEFAULT_BATCH;

@@ -6,6 +6,7 @@ import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.KmsProviders;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.json.FlatJson;
+import dev.pipeseal.kms.registry.CorruptRecordException;
 import dev.pipeseal.kms.registry.KeyRegistries;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
@@ -33,6 +34,9 @@ public final class KeysCli {
         rotate NAME        make a new current version of NAME; old versions still unwrap
         rewrap --registry LOCATION [--key NAME] [--dry-run] [--batch N]
                            rewrap registry records not under their key's current version
+        compact --registry LOCATION
+                           delete superseded record generations (after a rewrap, before
+                           retiring old master key versions); needs no --kms
       options:
         --kms URI          provider URI, e.g. pkcs11:token=pipeseal (or 'uri' in --config)
         --config FILE      provider settings (properties; keys with or without 'pipeseal.kms.')
@@ -69,6 +73,9 @@ public final class KeysCli {
     if (options.command().equals("help")) {
       out.print(USAGE);
       return ExitCode.OK;
+    }
+    if (options.command().equals("compact")) {
+      return compact(options, out, err);
     }
     try (Kms kms = KmsProviders.open(options.kmsUri(), options.config())) {
       return execute(options, kms, out, err);
@@ -146,6 +153,29 @@ public final class KeysCli {
         }
       }
       return report.exitCode(options.dryRun());
+    }
+  }
+
+  private static int compact(CliOptions options, PrintStream out, PrintStream err) {
+    try (KeyRegistry registry = KeyRegistries.open(options.registry(), options.config())) {
+      int removed = registry.compact();
+      if (options.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("command", "compact");
+        m.put("registry", options.registry());
+        m.put("removed", removed);
+        out.println(FlatJson.write(m));
+      } else {
+        out.printf(
+            "removed %d superseded or abandoned file(s) in %s%n", removed, options.registry());
+      }
+      return ExitCode.OK;
+    } catch (CorruptRecordException e) {
+      err.println("pipeseal keys: " + e.getMessage());
+      return ExitCode.PARTIAL;
+    } catch (RuntimeException e) {
+      err.println("pipeseal keys: " + e.getMessage());
+      return ExitCode.FAILED;
     }
   }
 

@@ -127,7 +127,13 @@ public final class Pkcs11Kms implements Kms, KmsAdmin {
               + rootMessage(e));
     }
     Pkcs11Kms kms = new Pkcs11Kms(config, provider);
-    char[] pin = config.readPin();
+    char[] pin;
+    try {
+      pin = config.readPin();
+    } catch (RuntimeException e) {
+      kms.close();
+      throw e;
+    }
     try {
       KeyStore.getInstance("PKCS11", provider).load(null, pin);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
@@ -144,7 +150,12 @@ public final class Pkcs11Kms implements Kms, KmsAdmin {
     } finally {
       Arrays.fill(pin, '\0');
     }
-    kms.refresh();
+    try {
+      kms.refresh();
+    } catch (RuntimeException e) {
+      kms.close();
+      throw e;
+    }
     return kms;
   }
 
@@ -482,6 +493,14 @@ public final class Pkcs11Kms implements Kms, KmsAdmin {
       generator.init(256);
       SecretKey sessionKey = generator.generateKey();
       KeyStore store = loadedKeyStore();
+      // setEntry on an existing label would destroy that key (and every DEK it wrapped): refuse
+      // if another process created this version since our catalog was read.
+      if (store.containsAlias(alias)) {
+        throw new KmsException(
+            providerId(),
+            name,
+            "version " + version + " was just created by another process; retry the rotation");
+      }
       store.setEntry(alias, new KeyStore.SecretKeyEntry(sessionKey), null);
     } catch (GeneralSecurityException | java.security.ProviderException e) {
       throw failure(name, "cannot create version " + version, e);

@@ -7,8 +7,13 @@ package dev.pipeseal.kms.registry;
 public final class CorruptRecordException extends RegistryException {
   private static final long serialVersionUID = 1L;
 
+  /** {@code generation} is negative when the error summarizes several records. */
   public CorruptRecordException(
       String location, KeyId id, long generation, String message, Throwable cause) {
-    super(location, id, "record generation " + generation + " is corrupt: " + message, cause);
+    super(
+        location,
+        id,
+        generation < 0 ? message : "record generation " + generation + " is corrupt: " + message,
+        cause);
   }
 }

@@ -2,7 +2,6 @@ package dev.pipeseal.kms.registry;
 
 import dev.pipeseal.kms.WrappedKey;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -156,6 +155,8 @@ final class FileKeyRegistry implements KeyRegistry {
   @Override
   public int compact() {
     int removed = 0;
+    CorruptRecordException firstCorrupt = null;
+    int corrupt = 0;
     try {
       Iterator<KeyId> it = store.ids().iterator();
       while (it.hasNext()) {
@@ -165,20 +166,39 @@ final class FileKeyRegistry implements KeyRegistry {
           continue;
         }
         long current = generations.get(generations.size() - 1);
-        byte[] content =
-            store
-                .read(id, current)
-                .orElseThrow(() -> new UncheckedIOException(new IOException("vanished")));
-        // Throws CorruptRecordException before anything older is deleted.
-        RecordCodec.decode(store.location(), id, current, content);
+        Optional<byte[]> content = store.read(id, current);
+        if (content.isEmpty()) {
+          continue; // a concurrent compaction got here first
+        }
+        try {
+          RecordCodec.decode(store.location(), id, current, content.get());
+        } catch (CorruptRecordException e) {
+          // Keep the older generations: they may be all that is left of this key.
+          corrupt++;
+          firstCorrupt = firstCorrupt == null ? e : firstCorrupt;
+          continue;
+        }
         for (long g : generations.subList(0, generations.size() - 1)) {
           store.delete(id, g);
           removed++;
         }
       }
       removed += store.removeStaleTemporaries(STALE_TEMPORARY_AGE);
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException e) {
       throw new RegistryException(store.location(), null, "compaction failed", e);
+    }
+    if (firstCorrupt != null) {
+      throw new CorruptRecordException(
+          store.location(),
+          firstCorrupt.id(),
+          -1,
+          "compaction removed "
+              + removed
+              + " file(s) but skipped "
+              + corrupt
+              + " record(s) whose current generation is corrupt; first: "
+              + firstCorrupt.getMessage(),
+          firstCorrupt);
     }
     return removed;
   }

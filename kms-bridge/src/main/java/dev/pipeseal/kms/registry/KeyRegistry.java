@@ -75,6 +75,9 @@ public interface KeyRegistry extends AutoCloseable {
    * Removes superseded generations (only once the current one has been read back intact) and
    * temporary files of writers that died more than an hour ago. Returns the number of files
    * removed.
+   *
+   * @throws CorruptRecordException after compacting everything else, if some current generation is
+   *     corrupt (the older generations of those records are kept)
    */
   int compact();
 

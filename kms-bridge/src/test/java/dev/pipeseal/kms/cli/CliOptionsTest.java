@@ -74,6 +74,8 @@ class CliOptionsTest {
       {"rewrap", "--kms", "x:y", "--registry", "/r", "--batch", "0"},
       {"rewrap", "--kms", "x:y", "--registry", "/r", "--batch", "many"},
       {"list", "--kms", "x:y", "--config", "/nonexistent/kms.properties"},
+      {"compact"},
+      {"list", "--kms", "x:y", "--registry", "/r"},
     };
     for (String[] args : bad) {
       assertThatThrownBy(() -> CliOptions.parse(args))
@@ -109,6 +111,19 @@ class CliOptionsTest {
                 print(err));
     assertThat(rc).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("nosuchscheme");
+  }
+
+  @Test
+  void compactNeedsNoProvider() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int rc =
+        new KeysCli()
+            .run(
+                new String[] {"compact", "--registry", dir.toString(), "--json"},
+                print(out),
+                print(new ByteArrayOutputStream()));
+    assertThat(rc).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"removed\":0");
   }
 
   @Test

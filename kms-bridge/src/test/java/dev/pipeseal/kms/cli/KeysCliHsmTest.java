@@ -173,6 +173,19 @@ class KeysCliHsmTest {
     assertThat(stderr()).contains(broken.hex()).contains("corrupt");
     assertThat(stdout()).contains("rewrapped 1, failed 1"); // cli-other's record
 
+    // Compaction drops superseded generations but keeps the corrupt record's older one.
+    assertThat(run("compact", "--registry", registryDir.toString())).isEqualTo(2);
+    assertThat(stderr()).contains(broken.hex());
+    assertThat(brokenFile.resolveSibling("1.json")).exists();
+    KeyId good = new ArrayList<>(deks.keySet()).get(1);
+    assertThat(
+            registryDir
+                .resolve("keys")
+                .resolve(good.hex().substring(0, 2))
+                .resolve(good.hex())
+                .resolve("1.json"))
+        .doesNotExist();
+
     // Only failures: failed.
     Path onlyBroken = dir.resolve("only-broken");
     try (KeyRegistry registry = KeyRegistries.open(onlyBroken)) {

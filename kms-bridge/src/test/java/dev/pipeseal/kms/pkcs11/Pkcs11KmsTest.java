@@ -187,6 +187,28 @@ class Pkcs11KmsTest {
   }
 
   @Test
+  void aStaleInstanceNeverRewrapsToAnOlderVersion() {
+    String name = newKey();
+    java.util.Map<String, String> config =
+        new java.util.HashMap<>(SoftHsm.require().config("pipeseal"));
+    config.put(Pkcs11Config.REFRESH_SECONDS, "3600");
+    try (Kms stale = KmsProviders.open("pkcs11:token=pipeseal", config)) {
+      assertThat(join(stale.describe(name)).currentVersion()).isEqualTo("1");
+      kms.rotateKey(name); // "another process"
+      try (DataKeyPair v2 = join(kms.generateDataKey(name))) {
+        assertThat(join(stale.rewrap(v2.wrapped()))).isSameAs(v2.wrapped());
+        try (DataKey k = join(stale.unwrap(v2.wrapped()))) {
+          assertThat(material(k)).isEqualTo(material(v2.plaintext()));
+        }
+      }
+      // Its cached catalog still serves version 1 until the refresh interval; that is safe.
+      try (DataKeyPair fromStale = join(stale.generateDataKey(name))) {
+        assertThat(join(kms.rewrap(fromStale.wrapped())).masterKeyVersion()).isEqualTo("2");
+      }
+    }
+  }
+
+  @Test
   void manyThreadsShareTheProviderSafely() throws Exception {
     String name = newKey();
     ExecutorService pool = Executors.newFixedThreadPool(8);
