@@ -19,7 +19,9 @@ class LayeringTest {
     // A Kafka producer on the local store or an HSM must never load a Hadoop class.
     noClasses()
         .that()
-        .resideOutsideOfPackages("dev.pipeseal.kms.hadoop..", "dev.pipeseal.kms.registry.hadoop..")
+        .resideOutsideOfPackages("dev.pipeseal.kms.hadoop..")
+        .and()
+        .doNotHaveFullyQualifiedName("dev.pipeseal.kms.registry.HadoopFileSystemStore")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.apache.hadoop..")
