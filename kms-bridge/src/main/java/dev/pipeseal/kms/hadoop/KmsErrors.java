@@ -30,7 +30,8 @@ import org.apache.hadoop.security.authorize.AuthorizationException;
  * are matched instead.
  */
 final class KmsErrors {
-  private static final Pattern HTTP_STATUS = Pattern.compile("HTTP status \\[(\\d{3})\\]");
+  private static final Pattern HTTP_STATUS =
+      Pattern.compile("(?:HTTP status \\[|status: )(\\d{3})\\b");
   private static final String[] UNKNOWN_KEY_MESSAGES = {
     "no keyversion exists for key", // generate on a missing key
     "does not exist", // a missing key version
@@ -42,18 +43,25 @@ final class KmsErrors {
 
   static KmsException map(Throwable failure, String keyName, String operation) {
     String what = operation + " failed";
+    int status = -1;
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof KmsException k) {
         return k;
       }
+      status = status < 0 ? status(t) : status;
+    }
+    // An HTTP status wins: the client wraps even a 503 in an AuthenticationException.
+    if (status == 401 || status == 403) {
+      return denied(failure, keyName, what + ": HTTP " + status);
+    }
+    if ((status >= 500 && status <= 599) || status == 429) {
+      return unavailable(failure, keyName, what + ": HTTP " + status);
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof AuthorizationException
           || t instanceof AccessControlException
-          || t instanceof java.nio.file.AccessDeniedException
-          || t instanceof AuthenticationException
-          || status(t) == 401
-          || status(t) == 403) {
-        return new AccessDeniedException(
-            provider(), keyName, what + ": " + t.getMessage(), failure);
+          || t instanceof java.nio.file.AccessDeniedException) {
+        return denied(failure, keyName, what + ": " + t.getMessage());
       }
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -72,23 +80,35 @@ final class KmsErrors {
       }
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      int status = status(t);
       if (t instanceof ConnectException
           || t instanceof SocketTimeoutException
           || t instanceof NoRouteToHostException
           || t instanceof UnknownHostException
           || t instanceof SocketException
           || t instanceof EOFException
-          || t instanceof SSLException
-          || (status >= 500 && status <= 599)
-          || status == 429) {
-        return new KmsUnavailableException(
-            provider(), keyName, what + ": KMS unreachable (" + t + ")", failure);
+          || t instanceof SSLException) {
+        return unavailable(failure, keyName, what + ": KMS unreachable (" + t + ")");
+      }
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof AuthenticationException) {
+        return denied(failure, keyName, what + ": " + t.getMessage());
       }
     }
     return new KmsException(provider(), keyName, what + ": " + failure, failure);
   }
 
+  private static AccessDeniedException denied(Throwable cause, String keyName, String message) {
+    return new AccessDeniedException(provider(), keyName, message, cause);
+  }
+
+  private static KmsUnavailableException unavailable(
+      Throwable cause, String keyName, String message) {
+    return new KmsUnavailableException(provider(), keyName, message, cause);
+  }
+
+  // "HTTP status [503], message [...]" from the KMS client, "status: 503, message: ..." from
+  // its authenticator.
   private static int status(Throwable t) {
     String message = t.getMessage();
     if (message == null) {
