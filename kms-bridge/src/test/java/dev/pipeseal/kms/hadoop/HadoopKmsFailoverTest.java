@@ -38,7 +38,7 @@ class HadoopKmsFailoverTest {
 
   @AfterAll
   static void stop() {
-    for (HadoopKmsServer s : new HadoopKmsServer[] {first, second}) {
+    for (HadoopKmsServer s : new HadoopKmsServer[] {second, first}) {
       if (s != null) {
         s.close();
       }

@@ -47,7 +47,8 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * <p>Keys are created over the KMS REST API with the JDK's HTTP client, so this class needs no
- * Hadoop jar either. The server log is {@link #logFile()}.
+ * Hadoop jar either. The server log is {@link #logFile()}; set {@link Builder#workDir} to keep it
+ * after {@link #close()}.
  */
 public final class HadoopKmsServer implements AutoCloseable {
   /** The KMS operations a key ACL can name ({@code key.acl.<key>.<op>} in kms-acls.xml). */
@@ -68,6 +69,7 @@ public final class HadoopKmsServer implements AutoCloseable {
   private final String host;
   private final boolean https;
   private final Path workDir;
+  private final boolean ownsWorkDir;
   private final Path confDir;
   private final Path backingKeyStore;
   private final String backingKeyStorePassword;
@@ -82,6 +84,7 @@ public final class HadoopKmsServer implements AutoCloseable {
   private HadoopKmsServer(Builder b) throws IOException {
     this.host = b.host;
     this.https = b.https;
+    this.ownsWorkDir = b.workDir == null;
     this.workDir = b.workDir != null ? b.workDir : Files.createTempDirectory("pipeseal-kms-");
     this.confDir = Files.createDirectories(workDir.resolve("conf"));
     this.backingKeyStore = workDir.resolve("kms.keystore");
@@ -235,9 +238,21 @@ public final class HadoopKmsServer implements AutoCloseable {
     return start();
   }
 
+  /** Stops the server and deletes the work directory unless the builder was given one. */
   @Override
   public void close() {
     stop();
+    if (ownsWorkDir) {
+      deleteTree(workDir);
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // Best effort: it is a temporary directory.
+    }
   }
 
   /** Creates an AES-256 master key ({@code AES/CTR/NoPadding}, as Hadoop EEKs need). */
@@ -534,6 +549,7 @@ public final class HadoopKmsServer implements AutoCloseable {
       return this;
     }
 
+    /** Keeps conf, key store and log in {@code workDir} (kept after close); default: a temp dir. */
     public Builder workDir(Path workDir) {
       this.workDir = workDir;
       return this;
