@@ -1,13 +1,8 @@
 package dev.pipeseal.kms.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.URI;
-import java.net.URL;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,19 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A real Hadoop KMS server in a child JVM, for tests.
@@ -59,10 +48,6 @@ public final class HadoopKmsServer implements AutoCloseable {
     READ
   }
 
-  private static final String CLASSPATH_RESOURCE = "/dev/pipeseal/testkms/server-classpath.txt";
-  private static final String MAIN_CLASS = "dev.pipeseal.testkms.KmsServerMain";
-  private static final String READY_PREFIX = "PIPESEAL-KMS-READY ";
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final Pattern VERSION_NAME =
       Pattern.compile("\"versionName\"\\s*:\\s*\"([^\"]+)\"");
 
@@ -74,32 +59,37 @@ public final class HadoopKmsServer implements AutoCloseable {
   private final Path backingKeyStore;
   private final String backingKeyStorePassword;
   private final Path logFile;
-  private final Tls tls;
+  private final SelfSignedTls tls;
   private final HttpClient http;
   private final String adminUser = System.getProperty("user.name", "pipeseal");
 
   private int port;
-  private Process process;
+  private ServerProcess process;
 
   private HadoopKmsServer(Builder b) throws IOException {
     this.host = b.host;
     this.https = b.https;
+    this.port = b.port;
     this.ownsWorkDir = b.workDir == null;
-    this.workDir = b.workDir != null ? b.workDir : Files.createTempDirectory("pipeseal-kms-");
+    this.workDir = ownsWorkDir ? Files.createTempDirectory("pipeseal-kms-") : b.workDir;
     this.confDir = Files.createDirectories(workDir.resolve("conf"));
     this.backingKeyStore = workDir.resolve("kms.keystore");
     this.logFile = workDir.resolve("kms.log");
-    this.port = b.port;
     if (b.keysFrom != null) {
-      // A second server for failover tests: same master keys as of now, same password.
+      // A second server for failover tests: the same master keys as of now, same password.
       Files.copy(b.keysFrom.backingKeyStore, backingKeyStore, StandardCopyOption.REPLACE_EXISTING);
       this.backingKeyStorePassword = b.keysFrom.backingKeyStorePassword;
     } else {
-      this.backingKeyStorePassword = randomPassword();
+      this.backingKeyStorePassword = SelfSignedTls.randomPassword();
     }
-    this.tls =
-        !https ? null : b.keysFrom != null && b.keysFrom.tls != null ? b.keysFrom.tls : newTls();
-    writeConf(b.keyAcls);
+    if (!https) {
+      this.tls = null;
+    } else if (b.keysFrom != null && b.keysFrom.tls != null) {
+      this.tls = b.keysFrom.tls;
+    } else {
+      this.tls = SelfSignedTls.create(workDir.resolve("tls"));
+    }
+    KmsConfFiles.writeStatic(confDir, b.keyAcls, tls);
     HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
     if (tls != null) {
       hb.sslContext(tls.clientContext());
@@ -174,61 +164,27 @@ public final class HadoopKmsServer implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
-  /** Starts the child JVM and waits until it serves requests. */
+  /** Starts the child JVM and waits until it serves requests; no-op when running. */
   public synchronized HadoopKmsServer start() {
     if (isRunning()) {
       return this;
     }
     try {
-      writeKmsSite();
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      // Without it the KMS hangs at start on JDK 17.
-      cmd.add("--add-opens=java.base/java.lang=ALL-UNNAMED");
-      cmd.add("-Xmx256m");
-      cmd.add("-XX:+UseSerialGC");
-      cmd.add("-XX:TieredStopAtLevel=1");
-      cmd.add("-Djava.net.preferIPv4Stack=true");
-      cmd.add("-cp");
-      cmd.add(serverClasspath());
-      cmd.add(MAIN_CLASS);
-      cmd.add(confDir.toString());
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
-      pb.environment().put("HADOOP_KEYSTORE_PASSWORD", backingKeyStorePassword);
-      pb.redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-      Process p = pb.start();
-      this.process = p;
-      String url = awaitReady(p);
-      this.port = new URL(url).getPort();
+      KmsConfFiles.writeKmsSite(confDir, backingKeyStore, host, port, https);
+      process = ServerProcess.start(workDir, confDir, logFile, backingKeyStorePassword);
+      port = process.url().getPort();
       return this;
     } catch (IOException e) {
-      stop();
-      throw new UncheckedIOException("could not start Hadoop KMS; log: " + logFile, e);
+      process = null;
+      throw new UncheckedIOException("could not start Hadoop KMS", e);
     }
   }
 
   /** Stops the server: closes its stdin (clean stop), then kills it if it lingers. Idempotent. */
   public synchronized void stop() {
-    Process p = process;
-    process = null;
-    if (p == null) {
-      return;
-    }
-    try {
-      p.getOutputStream().close();
-    } catch (IOException ignored) {
-      // Already gone.
-    }
-    try {
-      if (!p.waitFor(15, TimeUnit.SECONDS)) {
-        p.destroy();
-        if (!p.waitFor(5, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
+    if (process != null) {
+      process.stop();
+      process = null;
     }
   }
 
@@ -243,15 +199,11 @@ public final class HadoopKmsServer implements AutoCloseable {
   public void close() {
     stop();
     if (ownsWorkDir) {
-      deleteTree(workDir);
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // Best effort: it is a temporary directory.
+      try (Stream<Path> paths = Files.walk(workDir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException ignored) {
+        // Best effort: it is a temporary directory.
+      }
     }
   }
 
@@ -298,212 +250,8 @@ public final class HadoopKmsServer implements AutoCloseable {
     }
   }
 
-  private String awaitReady(Process p) throws IOException {
-    CompletableFuture<String> ready = new CompletableFuture<>();
-    Thread reader = new Thread(() -> pumpStdout(p.getInputStream(), ready), "kms-stdout-" + port);
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      return ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new IOException("KMS not ready after " + START_TIMEOUT, e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IOException(e.getCause().getMessage(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while starting KMS", e);
-    }
-  }
-
-  // Finds the ready line, then keeps draining stdout into the log so the child never blocks.
-  private void pumpStdout(InputStream in, CompletableFuture<String> ready) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        Writer log =
-            Files.newBufferedWriter(
-                logFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (!ready.isDone() && line.startsWith(READY_PREFIX)) {
-          ready.complete(line.substring(READY_PREFIX.length()).trim());
-        } else {
-          log.write(line);
-          log.write('\n');
-          log.flush();
-        }
-      }
-    } catch (IOException e) {
-      ready.completeExceptionally(e);
-    }
-    ready.completeExceptionally(new IOException("KMS exited before it was ready"));
-  }
-
-  private void writeConf(Map<String, Map<KeyOp, String>> keyAcls) throws IOException {
-    Files.writeString(confDir.resolve("core-site.xml"), "<configuration/>\n");
-    Map<String, String> acls = new LinkedHashMap<>();
-    for (String op :
-        List.of(
-            "CREATE",
-            "DELETE",
-            "ROLLOVER",
-            "GET",
-            "GET_KEYS",
-            "GET_METADATA",
-            "SET_KEY_MATERIAL",
-            "GENERATE_EEK",
-            "DECRYPT_EEK")) {
-      acls.put("hadoop.kms.acl." + op, "*");
-    }
-    for (KeyOp op : KeyOp.values()) {
-      acls.put("default.key.acl." + op, "*");
-    }
-    // A key with its own ACLs names every op, so nothing depends on default fallback rules.
-    keyAcls.forEach(
-        (key, ops) -> {
-          for (KeyOp op : KeyOp.values()) {
-            acls.put("key.acl." + key + "." + op, ops.getOrDefault(op, "*"));
-          }
-        });
-    Files.writeString(confDir.resolve("kms-acls.xml"), xml(acls));
-    Files.writeString(
-        confDir.resolve("log4j.properties"),
-        String.join(
-            "\n",
-            "log4j.rootLogger=INFO, err",
-            "log4j.appender.err=org.apache.log4j.ConsoleAppender",
-            "log4j.appender.err.Target=System.err",
-            "log4j.appender.err.layout=org.apache.log4j.PatternLayout",
-            "log4j.appender.err.layout.ConversionPattern=%d{ISO8601} %-5p %c{1} - %m%n",
-            ""));
-    if (tls != null) {
-      Map<String, String> ssl = new LinkedHashMap<>();
-      ssl.put("ssl.server.keystore.location", tls.serverKeyStore.toString());
-      ssl.put("ssl.server.keystore.password", tls.serverPassword);
-      ssl.put("ssl.server.keystore.keypassword", tls.serverPassword);
-      ssl.put("ssl.server.keystore.type", "jks");
-      Files.writeString(confDir.resolve("ssl-server.xml"), xml(ssl));
-    }
-  }
-
-  // Rewritten at each start: the port is 0 only until the first start picked one.
-  private void writeKmsSite() throws IOException {
-    Map<String, String> site = new LinkedHashMap<>();
-    site.put("hadoop.kms.key.provider.uri", "jceks://file@" + backingKeyStore.toUri().getPath());
-    site.put("hadoop.kms.authentication.type", "simple");
-    site.put("hadoop.kms.http.host", host);
-    site.put("hadoop.kms.http.port", Integer.toString(port));
-    site.put("hadoop.kms.ssl.enabled", Boolean.toString(https));
-    Files.writeString(confDir.resolve("kms-site.xml"), xml(site));
-  }
-
   private String scheme() {
     return https ? "https" : "http";
-  }
-
-  private Tls newTls() throws IOException {
-    Path dir = Files.createDirectories(workDir.resolve("tls"));
-    Tls t = new Tls(dir, randomPassword(), randomPassword());
-    Path cert = dir.resolve("kms.crt");
-    keytool(
-        "-genkeypair",
-        "-alias",
-        "kms",
-        "-keyalg",
-        "RSA",
-        "-keysize",
-        "2048",
-        "-validity",
-        "7",
-        "-dname",
-        "CN=localhost",
-        "-ext",
-        "SAN=dns:localhost,ip:127.0.0.1,ip:127.0.0.2",
-        "-keystore",
-        t.serverKeyStore.toString(),
-        "-storetype",
-        "JKS",
-        "-storepass",
-        t.serverPassword,
-        "-keypass",
-        t.serverPassword);
-    keytool(
-        "-exportcert",
-        "-alias",
-        "kms",
-        "-keystore",
-        t.serverKeyStore.toString(),
-        "-storepass",
-        t.serverPassword,
-        "-file",
-        cert.toString());
-    keytool(
-        "-importcert",
-        "-noprompt",
-        "-alias",
-        "kms",
-        "-file",
-        cert.toString(),
-        "-keystore",
-        t.trustStore.toString(),
-        "-storetype",
-        "JKS",
-        "-storepass",
-        t.trustStorePassword);
-    Files.writeString(t.trustStorePasswordFile, t.trustStorePassword);
-    return t;
-  }
-
-  private static void keytool(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    try {
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IOException("keytool " + args[0] + " failed: " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-  }
-
-  private static String serverClasspath() throws IOException {
-    URL resource = HadoopKmsServer.class.getResource(CLASSPATH_RESOURCE);
-    if (resource == null) {
-      throw new IOException(
-          CLASSPATH_RESOURCE + " not found: add pipeseal-test-kms-server as a test dependency");
-    }
-    String deps;
-    try (InputStream in = resource.openStream()) {
-      deps = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-    }
-    // The server main class lives next to the resource: in the module jar or target/classes.
-    String root;
-    String spec = resource.toString();
-    if (spec.startsWith("jar:")) {
-      root = Path.of(URI.create(spec.substring(4, spec.indexOf("!/")))).toString();
-    } else {
-      Path file = Path.of(URI.create(spec));
-      root = file.getParent().getParent().getParent().getParent().toString();
-    }
-    return root + java.io.File.pathSeparator + deps;
-  }
-
-  private static String xml(Map<String, String> props) {
-    StringBuilder sb = new StringBuilder("<?xml version=\"1.0\"?>\n<configuration>\n");
-    props.forEach(
-        (k, v) ->
-            sb.append("  <property><name>")
-                .append(escapeXml(k))
-                .append("</name><value>")
-                .append(escapeXml(v))
-                .append("</value></property>\n"));
-    return sb.append("</configuration>\n").toString();
-  }
-
-  private static String escapeXml(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
   private static String json(String s) {
@@ -512,12 +260,6 @@ public final class HadoopKmsServer implements AutoCloseable {
 
   private static String urlEncode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  private static String randomPassword() {
-    byte[] b = new byte[12];
-    new SecureRandom().nextBytes(b);
-    return HexFormat.of().formatHex(b);
   }
 
   /** Configures a server before its first start. */
@@ -558,7 +300,8 @@ public final class HadoopKmsServer implements AutoCloseable {
     /**
      * Serves a copy of {@code other}'s master keys as they are now (and reuses its certificate), so
      * two servers can stand behind one {@code host1;host2} URI. Keys created or rolled later on one
-     * server are not seen by the other.
+     * server are not seen by the other. For HTTPS the certificate files stay in {@code other}'s
+     * work directory, so close this server first.
      */
     public Builder copyKeysFrom(HadoopKmsServer other) {
       this.keysFrom = other;
@@ -580,38 +323,6 @@ public final class HadoopKmsServer implements AutoCloseable {
         return new HadoopKmsServer(this).start();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
-      }
-    }
-  }
-
-  private static final class Tls {
-    final Path serverKeyStore;
-    final String serverPassword;
-    final Path trustStore;
-    final String trustStorePassword;
-    final Path trustStorePasswordFile;
-
-    Tls(Path dir, String serverPassword, String trustStorePassword) {
-      this.serverKeyStore = dir.resolve("server.jks");
-      this.serverPassword = serverPassword;
-      this.trustStore = dir.resolve("truststore.jks");
-      this.trustStorePassword = trustStorePassword;
-      this.trustStorePasswordFile = dir.resolve("truststore.password");
-    }
-
-    javax.net.ssl.SSLContext clientContext() {
-      try (InputStream in = Files.newInputStream(trustStore)) {
-        java.security.KeyStore ks = java.security.KeyStore.getInstance("JKS");
-        ks.load(in, trustStorePassword.toCharArray());
-        javax.net.ssl.TrustManagerFactory tmf =
-            javax.net.ssl.TrustManagerFactory.getInstance(
-                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-      } catch (IOException | java.security.GeneralSecurityException e) {
-        throw new IllegalStateException("cannot load test trust store", e);
       }
     }
   }
