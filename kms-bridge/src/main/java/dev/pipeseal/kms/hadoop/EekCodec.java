@@ -1,7 +1,9 @@
 package dev.pipeseal.kms.hadoop;
 
 import dev.pipeseal.kms.InvalidWrappedKeyException;
+import dev.pipeseal.kms.WrappedKey;
 import java.nio.ByteBuffer;
+import org.apache.hadoop.crypto.key.KeyProviderCryptoExtension.EncryptedKeyVersion;
 
 /**
  * The bytes of a {@code HADOOP-EEK-AES-CTR} wrapped key: a Hadoop encrypted key version (EEK), i.e.
@@ -81,6 +83,37 @@ final class EekCodec {
     byte[] material = new byte[keyLength];
     in.get(material);
     return new Eek(iv, material);
+  }
+
+  /** The wrapped-key record of a Hadoop EEK. */
+  static WrappedKey toWrappedKey(EncryptedKeyVersion eek) {
+    return new WrappedKey(
+        HadoopKmsService.PROVIDER_ID,
+        eek.getEncryptionKeyName(),
+        eek.getEncryptionKeyVersionName(),
+        ALGORITHM,
+        encode(eek.getEncryptedKeyIv(), eek.getEncryptedKeyVersion().getMaterial()));
+  }
+
+  /**
+   * The Hadoop EEK of a wrapped key, after checking provider, algorithm, that the version belongs
+   * to the key ({@code name@n}) and the byte layout; fails with {@link InvalidWrappedKeyException}.
+   */
+  static EncryptedKeyVersion toEek(WrappedKey wrapped) {
+    String name = wrapped.masterKeyName();
+    if (!HadoopKmsService.PROVIDER_ID.equals(wrapped.provider())) {
+      throw invalid(name, "wrapped by provider '" + wrapped.provider() + "'");
+    }
+    if (!ALGORITHM.equals(wrapped.algorithm())) {
+      throw invalid(name, "unsupported algorithm '" + wrapped.algorithm() + "'");
+    }
+    if (!wrapped.masterKeyVersion().startsWith(name + "@")) {
+      throw invalid(
+          name, "key version '" + wrapped.masterKeyVersion() + "' does not belong to this key");
+    }
+    Eek eek = decode(wrapped.bytes(), name);
+    return EncryptedKeyVersion.createForDecryption(
+        name, wrapped.masterKeyVersion(), eek.iv(), eek.material());
   }
 
   private static InvalidWrappedKeyException invalid(String keyName, String message) {

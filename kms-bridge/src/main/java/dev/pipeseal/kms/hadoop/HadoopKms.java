@@ -2,7 +2,6 @@ package dev.pipeseal.kms.hadoop;
 
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
-import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsConfigException;
@@ -98,7 +97,7 @@ public final class HadoopKms implements Kms, KmsAdmin {
         "generate data key",
         () -> {
           EncryptedKeyVersion eek = crypto.generateEncryptedKey(masterKeyName);
-          WrappedKey wrapped = toWrappedKey(eek);
+          WrappedKey wrapped = EekCodec.toWrappedKey(eek);
           DataKey dek = decrypt(eek);
           return new DataKeyPair(dek, wrapped);
         });
@@ -108,7 +107,7 @@ public final class HadoopKms implements Kms, KmsAdmin {
   public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
     EncryptedKeyVersion eek;
     try {
-      eek = toEek(wrapped);
+      eek = EekCodec.toEek(wrapped);
     } catch (KmsException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -119,7 +118,7 @@ public final class HadoopKms implements Kms, KmsAdmin {
   public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
     EncryptedKeyVersion eek;
     try {
-      eek = toEek(wrapped);
+      eek = EekCodec.toEek(wrapped);
     } catch (KmsException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -137,7 +136,7 @@ public final class HadoopKms implements Kms, KmsAdmin {
     try {
       for (int i = 0; i < wrapped.size(); i++) {
         WrappedKey w = wrapped.get(i);
-        eeks.add(toEek(w));
+        eeks.add(EekCodec.toEek(w));
         byKey.computeIfAbsent(w.masterKeyName(), k -> new ArrayList<>()).add(i);
       }
     } catch (KmsException e) {
@@ -285,37 +284,7 @@ public final class HadoopKms implements Kms, KmsAdmin {
     if (reencrypted.getEncryptionKeyVersionName().equals(original.masterKeyVersion())) {
       return original;
     }
-    return toWrappedKey(reencrypted);
-  }
-
-  private WrappedKey toWrappedKey(EncryptedKeyVersion eek) {
-    return new WrappedKey(
-        providerId(),
-        eek.getEncryptionKeyName(),
-        eek.getEncryptionKeyVersionName(),
-        EekCodec.ALGORITHM,
-        EekCodec.encode(eek.getEncryptedKeyIv(), eek.getEncryptedKeyVersion().getMaterial()));
-  }
-
-  private EncryptedKeyVersion toEek(WrappedKey wrapped) {
-    String name = wrapped.masterKeyName();
-    if (!providerId().equals(wrapped.provider())) {
-      throw new InvalidWrappedKeyException(
-          providerId(), name, "wrapped by provider '" + wrapped.provider() + "'");
-    }
-    if (!EekCodec.ALGORITHM.equals(wrapped.algorithm())) {
-      throw new InvalidWrappedKeyException(
-          providerId(), name, "unsupported algorithm '" + wrapped.algorithm() + "'");
-    }
-    if (!wrapped.masterKeyVersion().startsWith(name + "@")) {
-      throw new InvalidWrappedKeyException(
-          providerId(),
-          name,
-          "key version '" + wrapped.masterKeyVersion() + "' does not belong to this key");
-    }
-    EekCodec.Eek eek = EekCodec.decode(wrapped.bytes(), name);
-    return EncryptedKeyVersion.createForDecryption(
-        name, wrapped.masterKeyVersion(), eek.iv(), eek.material());
+    return EekCodec.toWrappedKey(reencrypted);
   }
 
   private static void forget(KeyVersion version) {
