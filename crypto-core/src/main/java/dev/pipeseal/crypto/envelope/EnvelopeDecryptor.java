@@ -16,11 +16,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * value read with a swapped reference, another key or another context fails.
  *
  * <p>Thread-safe and meant to be shared: each thread keeps its own cipher state and remembers the
- * last few derived XAES subkeys (values from one writer share a nonce prefix, so a batch derives
- * once). Holds a reference to its {@link DataKey} until {@link #close()}.
+ * derived XAES subkeys of the last 16 writer streams (values from one writer share a nonce prefix,
+ * so a batch derives once). Holds a reference to its {@link DataKey} until {@link #close()}.
  */
 public final class EnvelopeDecryptor implements AutoCloseable {
-  private static final int CACHED_SUBKEYS = 4;
+  // Writer streams (one per producer thread) whose values may interleave in one partition.
+  private static final int CACHED_SUBKEYS = 16;
 
   private final DataKey key;
   private final XaesGcm xaes;
@@ -32,6 +33,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     final byte[][] prefixes = new byte[CACHED_SUBKEYS][];
     final Gcm256[] subkeys = new Gcm256[CACHED_SUBKEYS];
     int nextSlot;
+    int lastHit;
     EnvelopeHeader header;
     EnvelopeHeader sivHeader;
     EnvelopeContext sivContext;
@@ -175,16 +177,19 @@ public final class EnvelopeDecryptor implements AutoCloseable {
   }
 
   private Gcm256 subkey(ReaderState st, byte[] in, int nonceOff) {
-    for (int i = 0; i < CACHED_SUBKEYS; i++) {
-      byte[] p = st.prefixes[i];
+    int hit = st.lastHit;
+    for (int n = 0; n < CACHED_SUBKEYS; n++, hit = (hit + 1) % CACHED_SUBKEYS) {
+      byte[] p = st.prefixes[hit];
       if (p != null && Arrays.equals(p, 0, 12, in, nonceOff, nonceOff + 12)) {
-        return st.subkeys[i];
+        st.lastHit = hit;
+        return st.subkeys[hit];
       }
     }
     int slot = st.nextSlot;
     st.nextSlot = (slot + 1) % CACHED_SUBKEYS;
     st.prefixes[slot] = Arrays.copyOfRange(in, nonceOff, nonceOff + 12);
     st.subkeys[slot] = xaes.deriveSubkey(in, nonceOff);
+    st.lastHit = slot;
     return st.subkeys[slot];
   }
 

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * nonces. The handle holds a reference to its {@link DataKey} until {@link #close()}; derived
  * cipher state held by idle threads is released with the handle by the garbage collector.
  *
- * <p>Every value is counted on the data key before it is sealed: one by one through {@link
- * #encrypt}, or a whole batch at once through {@link #reserve}.
+ * <p>Every value is counted on the data key before it is sealed (a segmented value counts once):
+ * one by one through {@link #encrypt}, or a whole batch at once through {@link #reserve}.
  */
 public final class EnvelopeEncryptor implements AutoCloseable {
   static final byte[] SIV_INFO = "pipeseal/v1/aes-siv".getBytes(StandardCharsets.US_ASCII);
@@ -133,7 +133,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
 
   /**
    * Encrypts {@code in[off, off+len)} into {@code out} at {@code outOff}, which must have room for
-   * {@link #envelopeLength(int)} bytes. Returns the envelope length.
+   * {@link #envelopeLength(int)} bytes and must not overlap the input. Returns the envelope length.
    */
   public int encrypt(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
     ensureOpen();

@@ -125,6 +125,25 @@ class EnvelopeTest {
   }
 
   @Test
+  void readerHandlesInterleavedWriterStreams() {
+    // More writers than the reader caches subkeys for, values interleaved round-robin.
+    try (DataKey key = DataKey.generate();
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      List<EnvelopeEncryptor> writers = new ArrayList<>();
+      for (int w = 0; w < 20; w++) {
+        writers.add(EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF));
+      }
+      for (int round = 0; round < 3; round++) {
+        for (int w = 0; w < writers.size(); w++) {
+          byte[] pt = {(byte) w, (byte) round};
+          assertThat(dec.decrypt(writers.get(w).encrypt(pt, CTX), CTX)).isEqualTo(pt);
+        }
+      }
+      writers.forEach(EnvelopeEncryptor::close);
+    }
+  }
+
+  @Test
   void wrongKeyContextOrReferenceFailsWithDescriptiveMessage() {
     byte[] pt = "secret plaintext".getBytes();
     for (Algorithm alg : Algorithm.values()) {
