@@ -11,15 +11,25 @@ import dev.pipeseal.crypto.aead.XaesGcm;
 public final class Envelope {
   public static final int VERSION_1 = 0x01;
 
-  /** Plaintext bytes per segment of {@link Algorithm#XAES_256_GCM_SEGMENTED} (fixed in v1). */
-  public static final int SEGMENT_BYTES = 16 * 1024;
+  /** Plaintext bytes per segment that writers use by default for segmented values. */
+  public static final int DEFAULT_SEGMENT_BYTES = 16 * 1024;
+
+  /** Segment sizes readers accept: 2^12 (4 KiB) to 2^20 (1 MiB) bytes. */
+  public static final int MIN_SEGMENT_SHIFT = 12;
+
+  public static final int MAX_SEGMENT_SHIFT = 20;
 
   static final int TAG_BYTES = XaesGcm.TAG_BYTES;
   static final int XAES_NONCE_BYTES = XaesGcm.NONCE_BYTES;
   static final int SIV_BYTES = AesSiv.SIV_BYTES;
 
-  /** Segmented body prefix: 12-byte derivation nonce || 7-byte segment nonce prefix. */
+  /**
+   * Segmented body prefix: derivation nonce(12) || segment-size shift(1) || random(6). The last 7
+   * bytes start every segment nonce, so the segment size is authenticated.
+   */
   static final int SEGMENTED_NONCE_BYTES = 19;
+
+  static final int SEGMENT_SHIFT_OFFSET = 12;
 
   private static final int MAX_VARINT_BYTES = 3;
 
@@ -110,19 +120,28 @@ public final class Envelope {
     System.arraycopy(buf, off, headerBytes, 0, pos);
     EnvelopeHeader header =
         new EnvelopeHeader(VERSION_1, algorithm, new KeyReference(kind, refBytes), headerBytes);
-    plaintextLength(header, len - pos, context);
+    plaintextLength(header, buf, off + pos, len - pos, context);
     return header;
   }
 
   /** The plaintext length of the envelope in {@code buf[off, off+len)}, without decrypting. */
   public static int plaintextLength(byte[] buf, int off, int len) {
     EnvelopeHeader header = parseHeader(buf, off, len, null);
-    return plaintextLength(header, len - header.length(), null);
+    return plaintextLength(header, buf, off + header.length(), len - header.length(), null);
   }
 
-  /** The envelope length for a plaintext of {@code plaintextLength} bytes. */
+  /**
+   * The envelope length for a plaintext of {@code plaintextLength} bytes (segmented values with the
+   * default segment size).
+   */
   public static int envelopeLength(Algorithm algorithm, KeyReference ref, int plaintextLength) {
-    return headerLength(ref) + bodyLength(algorithm, plaintextLength);
+    return envelopeLength(algorithm, ref, plaintextLength, DEFAULT_SEGMENT_BYTES);
+  }
+
+  /** As {@link #envelopeLength(Algorithm, KeyReference, int)} for a given segment size. */
+  public static int envelopeLength(
+      Algorithm algorithm, KeyReference ref, int plaintextLength, int segmentBytes) {
+    return headerLength(ref) + bodyLength(algorithm, plaintextLength, segmentBytes);
   }
 
   /** Header bytes for {@code algorithm} and {@code ref}: version, algorithm, kind, varint, ref. */
@@ -149,14 +168,14 @@ public final class Envelope {
     return 3 + varint + n;
   }
 
-  static int bodyLength(Algorithm algorithm, int plaintextLength) {
+  static int bodyLength(Algorithm algorithm, int plaintextLength, int segmentBytes) {
     switch (algorithm) {
       case XAES_256_GCM:
         return Math.addExact(plaintextLength, XAES_NONCE_BYTES + TAG_BYTES);
       case AES_SIV:
         return Math.addExact(plaintextLength, SIV_BYTES);
       case XAES_256_GCM_SEGMENTED:
-        long segments = segmentCount(plaintextLength);
+        long segments = segmentCount(plaintextLength, segmentBytes);
         return Math.toIntExact(SEGMENTED_NONCE_BYTES + plaintextLength + segments * TAG_BYTES);
       default:
         throw new IllegalStateException(algorithm.toString());
@@ -164,12 +183,29 @@ public final class Envelope {
   }
 
   /** Segments for a plaintext: at least one (an empty value has one empty, tagged segment). */
-  static int segmentCount(int plaintextLength) {
-    return Math.max(1, (int) ((plaintextLength + (long) SEGMENT_BYTES - 1) / SEGMENT_BYTES));
+  static int segmentCount(int plaintextLength, int segmentBytes) {
+    return Math.max(1, (int) ((plaintextLength + (long) segmentBytes - 1) / segmentBytes));
+  }
+
+  /** Segment size of the segmented body at {@code buf[body..]} (at least 1 byte long). */
+  static int segmentBytes(byte[] buf, int body, EnvelopeHeader header, EnvelopeContext context) {
+    int shift = buf[body + SEGMENT_SHIFT_OFFSET] & 0xff;
+    if (shift < MIN_SEGMENT_SHIFT || shift > MAX_SEGMENT_SHIFT) {
+      throw new MalformedEnvelopeException(
+          describe(context, header)
+              + ": segment size 2^"
+              + shift
+              + " is outside 2^"
+              + MIN_SEGMENT_SHIFT
+              + "..2^"
+              + MAX_SEGMENT_SHIFT);
+    }
+    return 1 << shift;
   }
 
   /** Plaintext length for a body of {@code bodyLen} bytes; rejects lengths no encoder writes. */
-  static int plaintextLength(EnvelopeHeader header, int bodyLen, EnvelopeContext context) {
+  static int plaintextLength(
+      EnvelopeHeader header, byte[] buf, int body, int bodyLen, EnvelopeContext context) {
     Algorithm algorithm = header.algorithm();
     switch (algorithm) {
       case XAES_256_GCM:
@@ -178,7 +214,7 @@ public final class Envelope {
         return atLeast(header, bodyLen, SIV_BYTES, context);
       case XAES_256_GCM_SEGMENTED:
         int rest = atLeast(header, bodyLen, SEGMENTED_NONCE_BYTES + TAG_BYTES, context) + TAG_BYTES;
-        int sealed = SEGMENT_BYTES + TAG_BYTES;
+        int sealed = segmentBytes(buf, body, header, context) + TAG_BYTES;
         int segments = (rest + sealed - 1) / sealed;
         int last = rest - (segments - 1) * sealed;
         if (last < TAG_BYTES) {

@@ -72,7 +72,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
   /** Plaintext length of the envelope in {@code in[off, off+len)}, without decrypting. */
   public int plaintextLength(byte[] in, int off, int len, EnvelopeContext context) {
     EnvelopeHeader h = header(states.get(), in, off, len, context);
-    return Envelope.plaintextLength(h, len - h.length(), context);
+    return Envelope.plaintextLength(h, in, off + h.length(), len - h.length(), context);
   }
 
   /**
@@ -89,7 +89,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     EnvelopeHeader h = header(st, in, off, len, context);
     int body = off + h.length();
     int bodyLen = len - h.length();
-    int n = Envelope.plaintextLength(h, bodyLen, context);
+    int n = Envelope.plaintextLength(h, in, body, bodyLen, context);
     Objects.checkFromIndexSize(outOff, n, out.length);
     byte[] hdr = h.rawBytes();
     byte[] ctx = context.rawBytes();
@@ -116,7 +116,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
           }
           return siv.open(st.sivAd, in, body, bodyLen, out, outOff);
         case XAES_256_GCM_SEGMENTED:
-          return openSegmented(st, hdr, ctx, in, body, bodyLen, n, out, outOff);
+          return openSegmented(st, h, context, in, body, bodyLen, n, out, outOff);
         default:
           throw new IllegalStateException(h.algorithm().toString());
       }
@@ -130,24 +130,27 @@ public final class EnvelopeDecryptor implements AutoCloseable {
 
   private int openSegmented(
       ReaderState st,
-      byte[] hdr,
-      byte[] ctx,
+      EnvelopeHeader h,
+      EnvelopeContext context,
       byte[] in,
       int body,
       int bodyLen,
       int plaintextLen,
       byte[] out,
       int outOff) {
+    byte[] hdr = h.rawBytes();
+    byte[] ctx = context.rawBytes();
+    int segmentBytes = Envelope.segmentBytes(in, body, h, context);
     Gcm256 subkey = xaes.deriveEphemeralSubkey(in, body);
     byte[] nonce = st.segmentNonce;
     System.arraycopy(in, body + 12, nonce, 0, 7);
-    int segments = Envelope.segmentCount(plaintextLen);
+    int segments = Envelope.segmentCount(plaintextLen, segmentBytes);
     int pos = body + Envelope.SEGMENTED_NONCE_BYTES;
     int end = body + bodyLen;
     int written = 0;
     try {
       for (int i = 0; i < segments; i++) {
-        int sealed = Math.min(Envelope.SEGMENT_BYTES + Envelope.TAG_BYTES, end - pos);
+        int sealed = Math.min(segmentBytes + Envelope.TAG_BYTES, end - pos);
         EnvelopeEncryptor.segmentNonce(nonce, i, i == segments - 1);
         written += subkey.open(nonce, 0, 12, hdr, ctx, in, pos, sealed, out, outOff + written);
         pos += sealed;
@@ -167,7 +170,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
       byte[] b = last.rawBytes();
       if (len >= b.length && Arrays.equals(in, off, off + b.length, b, 0, b.length)) {
         // Same header bytes: only the body length still needs checking.
-        Envelope.plaintextLength(last, len - b.length, context);
+        Envelope.plaintextLength(last, in, off + b.length, len - b.length, context);
         return last;
       }
     }

@@ -121,7 +121,8 @@ public final class EnvelopeEncryptor implements AutoCloseable {
 
   /** Envelope length for a plaintext of {@code plaintextLength} bytes. */
   public int envelopeLength(int plaintextLength) {
-    return Envelope.envelopeLength(algorithmFor(plaintextLength), keyReference, plaintextLength);
+    return Envelope.envelopeLength(
+        algorithmFor(plaintextLength), keyReference, plaintextLength, options.segmentBytes());
   }
 
   /** Encrypts one value into a new envelope. */
@@ -181,7 +182,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   private int seal(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
     Objects.checkFromIndexSize(off, len, in.length);
     Algorithm alg = algorithmFor(len);
-    int total = Envelope.envelopeLength(alg, keyReference, len);
+    int total = Envelope.envelopeLength(alg, keyReference, len, options.segmentBytes());
     Objects.checkFromIndexSize(outOff, total, out.length);
     byte[] hdr = alg == Algorithm.XAES_256_GCM_SEGMENTED ? segmentedHeader : header;
     System.arraycopy(hdr, 0, out, outOff, hdr.length);
@@ -226,21 +227,23 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   }
 
   /**
-   * Body: derivation nonce(12) || segment prefix(7) || sealed segments. Segment i is sealed under
-   * the value's own subkey with nonce prefix || i (4, big-endian) || last (1), so reordering,
-   * dropping or truncating segments fails authentication.
+   * Body: derivation nonce(12) || segment-size shift(1) || random(6) || sealed segments. Segment i
+   * is sealed under the value's own subkey with nonce body[12:19] || i (4, big-endian) || last (1),
+   * so reordering, dropping or truncating segments, or changing the size, fails.
    */
   private void sealSegmented(
       WriterState st, byte[] hdr, byte[] ctx, byte[] in, int off, int len, byte[] out, int body) {
+    int segmentBytes = options.segmentBytes();
     random.nextBytes(out, body, Envelope.SEGMENTED_NONCE_BYTES);
+    out[body + Envelope.SEGMENT_SHIFT_OFFSET] = (byte) Integer.numberOfTrailingZeros(segmentBytes);
     Gcm256 subkey = xaes.deriveEphemeralSubkey(out, body);
     byte[] nonce = st.segmentNonce;
     System.arraycopy(out, body + 12, nonce, 0, 7);
-    int segments = Envelope.segmentCount(len);
+    int segments = Envelope.segmentCount(len, segmentBytes);
     int pos = body + Envelope.SEGMENTED_NONCE_BYTES;
     for (int i = 0; i < segments; i++) {
-      int start = i * Envelope.SEGMENT_BYTES;
-      int n = Math.min(Envelope.SEGMENT_BYTES, len - start);
+      int start = i * segmentBytes;
+      int n = Math.min(segmentBytes, len - start);
       segmentNonce(nonce, i, i == segments - 1);
       pos += subkey.seal(nonce, 0, 12, hdr, ctx, in, off + start, n, out, pos);
     }

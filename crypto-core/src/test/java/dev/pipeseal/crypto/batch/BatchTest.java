@@ -123,7 +123,7 @@ class BatchTest {
 
   @Test
   void blobsAcrossSegmentBoundaries() {
-    int s = Envelope.SEGMENT_BYTES;
+    int s = Envelope.DEFAULT_SEGMENT_BYTES;
     int[] sizes = {65536, 65537, 4 * s - 1, 4 * s, 4 * s + 1, 1 << 20, (1 << 20) + 4097, 3_000_001};
     try (DataKey key = DataKey.generate();
         BatchEncryptor enc = BatchEncryptor.create(key, Algorithm.XAES_256_GCM, REF);

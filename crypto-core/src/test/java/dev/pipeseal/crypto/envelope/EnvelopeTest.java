@@ -29,7 +29,7 @@ class EnvelopeTest {
   private static final KeyReference REF =
       KeyReference.registryKeyId(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
   private static final KeyReference INLINE = KeyReference.inlineWrappedKey(new byte[200]);
-  private static final int S = Envelope.SEGMENT_BYTES;
+  private static final int S = Envelope.DEFAULT_SEGMENT_BYTES;
 
   static Stream<Arguments> cases() {
     int[] sizes = {
@@ -105,7 +105,7 @@ class EnvelopeTest {
                 key,
                 Algorithm.XAES_256_GCM,
                 REF,
-                new EncryptorOptions(65536, 3),
+                new EncryptorOptions(65536, Envelope.DEFAULT_SEGMENT_BYTES, 3),
                 RandomSource.SECURE);
         EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
       List<byte[]> nonces = new ArrayList<>();
@@ -122,6 +122,38 @@ class EnvelopeTest {
       }
       assertThat(Arrays.copyOf(nonces.get(0), 12)).isNotEqualTo(Arrays.copyOf(nonces.get(3), 12));
     }
+  }
+
+  @Test
+  void segmentSizeIsRecordedInTheValueAndAuthenticated() {
+    byte[] pt = random(300_000, 3);
+    try (DataKey key = DataKey.generate();
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      for (int segmentBytes : new int[] {4096, 8192, 1 << 20}) {
+        try (EnvelopeEncryptor enc =
+            EnvelopeEncryptor.create(
+                key,
+                Algorithm.XAES_256_GCM,
+                REF,
+                new EncryptorOptions(65536, segmentBytes, 1L << 32))) {
+          byte[] env = enc.encrypt(pt, CTX);
+          int segments = (pt.length + segmentBytes - 1) / segmentBytes;
+          assertThat(env).hasSize(12 + 19 + pt.length + 16 * segments);
+          assertThat(env[12 + 12]).isEqualTo((byte) Integer.numberOfTrailingZeros(segmentBytes));
+          assertThat(dec.decrypt(env, CTX)).isEqualTo(pt);
+          byte[] bad = env.clone();
+          bad[12 + 12] = 11; // 2 KiB: not a size readers accept
+          assertThatThrownBy(() -> dec.decrypt(bad, CTX))
+              .isInstanceOf(MalformedEnvelopeException.class)
+              .hasMessageContaining("segment size");
+          bad[12 + 12] = (byte) (Integer.numberOfTrailingZeros(segmentBytes) + 1);
+          assertThatThrownBy(() -> dec.decrypt(bad, CTX))
+              .isInstanceOf(dev.pipeseal.crypto.PipesealCryptoException.class);
+        }
+      }
+    }
+    assertThatThrownBy(() -> new EncryptorOptions(65536, 5000, 1L << 32))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -17,9 +17,9 @@ final class GoldenFixtures {
     return DataKey.copyOf(sequence(0x00, 32));
   }
 
-  /** Plaintext of the multi-segment vector: 2 full segments and 1 byte. */
+  /** Plaintext of the multi-segment vectors: 2 full 16 KiB segments and 1 byte. */
   static byte[] largePlaintext() {
-    byte[] b = new byte[2 * Envelope.SEGMENT_BYTES + 1];
+    byte[] b = new byte[2 * 16384 + 1];
     for (int i = 0; i < b.length; i++) {
       b[i] = (byte) (i * 7 % 251);
     }
@@ -49,9 +49,13 @@ final class GoldenFixtures {
   }
 
   static byte[] encrypt(Algorithm alg, KeyReference ref, int seed, byte[] plaintext) {
+    return encrypt(alg, ref, seed, plaintext, EncryptorOptions.DEFAULTS);
+  }
+
+  static byte[] encrypt(
+      Algorithm alg, KeyReference ref, int seed, byte[] plaintext, EncryptorOptions options) {
     try (DataKey key = dataKey();
-        EnvelopeEncryptor enc =
-            EnvelopeEncryptor.create(key, alg, ref, EncryptorOptions.DEFAULTS, counting(seed))) {
+        EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, alg, ref, options, counting(seed))) {
       return enc.encrypt(plaintext, CONTEXT);
     }
   }

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -59,15 +60,15 @@ class GoldenVectorsTest {
         Algorithm.XAES_256_GCM_SEGMENTED,
         REGISTRY_REF,
         0x50,
-        "010302080102030405060708505152535455565758595a5b5c5d5e5f6061628c6c1d5dead2a54ce70e7b55"
-            + "25c8f192c8d5043c89492646725b0b375d58281d95d4"),
+        "010302080102030405060708505152535455565758595a5b0e5d5e5f606162345b3bcd9435dc6a3bf99f47"
+            + "73e8b29936a2831dd47b8cc66486a0e947d6801328c9"),
     SEGMENTED_INLINE(
         Algorithm.XAES_256_GCM_SEGMENTED,
         INLINE_REF,
         0x60,
         "01030128a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7"
-            + "606162636465666768696a6b6c6d6e6f7071723b9bbb86ddc828d6e1ac84b3e540f0936dc9632f1bf015"
-            + "dd4d301a32e3c11cd1912f");
+            + "606162636465666768696a6b0e6d6e6f7071725cf11ba59f03d58aaa7979adb3aaa1473db85a283f1f11"
+            + "3f35ef051fac38b1b72f49");
 
     final Algorithm algorithm;
     final KeyReference ref;
@@ -103,30 +104,41 @@ class GoldenVectorsTest {
     }
   }
 
-  /** The multi-segment vector (2 full segments and 1 byte) is stored as a resource. */
-  @Test
-  void multiSegmentVector() throws IOException {
+  /**
+   * Multi-segment vectors (2 full 16 KiB segments and 1 byte; the same plaintext in 4 KiB segments)
+   * are stored as resources.
+   */
+  @ParameterizedTest
+  @CsvSource({"segmented-v1.hex, 16384, 112", "segmented-4k-v1.hex, 4096, 128"})
+  void multiSegmentVectors(String file, int segmentBytes, int seed) throws IOException {
     byte[] stored;
-    try (InputStream in = getClass().getResourceAsStream("/golden/segmented-v1.hex")) {
+    try (InputStream in = getClass().getResourceAsStream("/golden/" + file)) {
       stored = HEX.parseHex(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
     }
     byte[] large = GoldenFixtures.largePlaintext();
-    assertThat(GoldenFixtures.encrypt(Algorithm.XAES_256_GCM_SEGMENTED, REGISTRY_REF, 0x70, large))
+    EncryptorOptions options = new EncryptorOptions(65536, segmentBytes, 1L << 32);
+    assertThat(
+            GoldenFixtures.encrypt(
+                Algorithm.XAES_256_GCM_SEGMENTED, REGISTRY_REF, seed, large, options))
         .isEqualTo(stored);
     try (DataKey key = GoldenFixtures.dataKey();
         EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
       assertThat(dec.decrypt(stored, CONTEXT)).isEqualTo(large);
     }
-    // And the default encryptor picks the segmented layout for large values by itself.
+  }
+
+  @Test
+  void largeValuesAreSegmentedAutomatically() {
     try (DataKey key = GoldenFixtures.dataKey();
         EnvelopeEncryptor enc =
             EnvelopeEncryptor.create(
                 key,
                 Algorithm.XAES_256_GCM,
                 REGISTRY_REF,
-                new EncryptorOptions(1024, 1L << 32),
+                new EncryptorOptions(1024, Envelope.DEFAULT_SEGMENT_BYTES, 1L << 32),
                 GoldenFixtures.counting(0x71))) {
-      assertThat(enc.encrypt(large, CONTEXT)[1]).isEqualTo((byte) 0x03);
+      assertThat(enc.encrypt(new byte[1024], CONTEXT)[1]).isEqualTo((byte) 0x01);
+      assertThat(enc.encrypt(new byte[1025], CONTEXT)[1]).isEqualTo((byte) 0x03);
     }
   }
 

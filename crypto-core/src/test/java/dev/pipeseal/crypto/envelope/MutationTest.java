@@ -27,7 +27,7 @@ class MutationTest {
     SIV_REGISTRY(Algorithm.AES_SIV, false, 45),
     SIV_INLINE(Algorithm.AES_SIV, true, 3),
     SEGMENTED_ONE(Algorithm.XAES_256_GCM_SEGMENTED, false, 45),
-    SEGMENTED_TWO(Algorithm.XAES_256_GCM_SEGMENTED, true, Envelope.SEGMENT_BYTES + 40);
+    SEGMENTED_TWO(Algorithm.XAES_256_GCM_SEGMENTED, true, Envelope.DEFAULT_SEGMENT_BYTES + 40);
 
     final Algorithm algorithm;
     final boolean inline;
@@ -127,7 +127,7 @@ class MutationTest {
       out.add(i);
       out.add(length - 1 - i);
     }
-    for (int boundary = 0; boundary < length; boundary += Envelope.SEGMENT_BYTES) {
+    for (int boundary = 0; boundary < length; boundary += Envelope.DEFAULT_SEGMENT_BYTES) {
       for (int d = -40; d <= 40; d++) {
         int p = boundary + d;
         if (p >= 0 && p < length) {
