@@ -76,9 +76,10 @@ public final class EnvelopeDecryptor implements AutoCloseable {
   }
 
   /**
-   * Decrypts the envelope in {@code in[off, off+len)} into {@code out} at {@code outOff} and
-   * returns the plaintext length. On any failure nothing readable is left in {@code out}: GCM
-   * writes only after its tag verifies, and other paths zero what they wrote before throwing.
+   * Decrypts the envelope in {@code in[off, off+len)} into {@code out} at {@code outOff} (which
+   * must not overlap the input) and returns the plaintext length. On any failure nothing readable
+   * is left in {@code out}: GCM releases plaintext only after its tag verifies, and the other paths
+   * zero what they wrote before throwing.
    */
   public int decrypt(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
     if (closed.get()) {

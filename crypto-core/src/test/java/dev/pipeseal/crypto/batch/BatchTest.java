@@ -15,8 +15,13 @@ import dev.pipeseal.crypto.key.KeyDestroyedException;
 import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -190,6 +195,44 @@ class BatchTest {
     assertThatThrownBy(() -> enc.encrypt(new byte[][] {{1}}, CTX))
         .isInstanceOf(KeyDestroyedException.class);
     assertThatThrownBy(() -> BatchDecryptor.create(key)).isInstanceOf(KeyDestroyedException.class);
+  }
+
+  @Test
+  void sharedBatchHandlesWorkFromSeveralThreads() throws Exception {
+    try (DataKey key = DataKey.generate();
+        BatchEncryptor enc = BatchEncryptor.create(key, Algorithm.XAES_256_GCM, REF);
+        BatchDecryptor dec = BatchDecryptor.create(key)) {
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          int seed = t;
+          futures.add(
+              pool.submit(
+                  () -> {
+                    Random rnd = new Random(seed);
+                    for (int round = 0; round < 50; round++) {
+                      float[][] vectors = new float[20][768];
+                      for (float[] v : vectors) {
+                        v[rnd.nextInt(768)] = rnd.nextFloat();
+                      }
+                      assertThat(dec.decryptFloats(enc.encryptFloats(vectors, CTX), CTX))
+                          .isDeepEqualTo(vectors);
+                      ColumnBatch column = ColumnBatch.of(new byte[30][rnd.nextInt(50)]);
+                      assertThat(dec.decrypt(enc.encrypt(column, CTX), CTX).toArrays())
+                          .isDeepEqualTo(column.toArrays());
+                    }
+                    return null;
+                  }));
+        }
+        for (Future<?> f : futures) {
+          f.get();
+        }
+      } finally {
+        pool.shutdown();
+      }
+      assertThat(key.encryptionCount()).isEqualTo(4L * 50 * (20 + 30));
+    }
   }
 
   @Test
