@@ -1,67 +1,65 @@
 package dev.pipeseal.crypto;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.GeneralCodingRules.NO_CLASSES_SHOULD_ACCESS_STANDARD_STREAMS;
-import static com.tngtech.archunit.library.GeneralCodingRules.NO_CLASSES_SHOULD_USE_JAVA_UTIL_LOGGING;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import dev.pipeseal.crypto.key.DataKey;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The core never logs, never touches a file system, and depends on nothing above it. */
+/** The core's promises: no logging, no file system, key bytes only where cipher state is built. */
 class LayeringTest {
-  private static final JavaClasses CORE =
-      new ClassFileImporter()
-          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages("dev.pipeseal.crypto");
+  private static JavaClasses core;
 
-  @Test
-  void coreDoesNotLogOrPrint() {
-    NO_CLASSES_SHOULD_ACCESS_STANDARD_STREAMS.check(CORE);
-    NO_CLASSES_SHOULD_USE_JAVA_UTIL_LOGGING.check(CORE);
-    noClasses()
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage("org.slf4j..", "org.apache.logging..")
-        .check(CORE);
+  @BeforeAll
+  static void importCore() {
+    core =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.pipeseal.crypto");
   }
 
   @Test
-  void coreDoesNotTouchFileSystems() {
-    noClasses()
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage("java.nio.file..", "org.apache.hadoop..")
-        .orShould()
-        .dependOnClassesThat()
-        .belongToAnyOf(
-            java.io.File.class,
-            java.io.FileInputStream.class,
-            java.io.FileOutputStream.class,
-            java.io.RandomAccessFile.class)
-        .check(CORE);
+  void neverLogsNorTouchesFiles() {
+    ArchRule rule =
+        noClasses()
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                "java.util.logging..", "org.slf4j..", "org.apache.logging..", "java.nio.file..")
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.io.File")
+            .orShould()
+            .accessField(System.class, "out")
+            .orShould()
+            .accessField(System.class, "err");
+    rule.check(core);
   }
 
   @Test
-  void coreDependsOnNothingAboveIt() {
+  void keyMaterialIsLentOnlyToCipherState() {
     noClasses()
+        .that()
+        .resideOutsideOfPackages("dev.pipeseal.crypto.key..", "dev.pipeseal.crypto.envelope..")
+        .and()
+        .doNotHaveFullyQualifiedName("dev.pipeseal.crypto.aead.AesGcm")
         .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.pipeseal.kms..",
-            "dev.pipeseal.spark..",
-            "dev.pipeseal.kafka..",
-            "dev.pipeseal.parquet..",
-            "dev.pipeseal.jobs..")
-        .check(CORE);
+        .callMethod(DataKey.class, "withMaterial", java.util.function.Function.class)
+        .check(core);
   }
 
   @Test
-  void packagesAreNamedForWhatTheyHold() {
+  void batchApiGoesThroughEnvelopeHandles() {
     noClasses()
+        .that()
+        .resideInAPackage("dev.pipeseal.crypto.batch..")
         .should()
-        .resideInAnyPackage("..util..", "..common..", "..impl..", "..misc..", "..helpers..")
-        .check(CORE);
+        .dependOnClassesThat()
+        .resideInAnyPackage("javax.crypto..")
+        .check(core);
   }
 }

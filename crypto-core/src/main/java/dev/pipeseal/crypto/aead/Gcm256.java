@@ -1,0 +1,166 @@
+package dev.pipeseal.crypto.aead;
+
+import dev.pipeseal.crypto.PipesealCryptoException;
+import dev.pipeseal.crypto.TruncatedCiphertextException;
+import java.security.GeneralSecurityException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256-GCM under one key with caller-managed 96-bit nonces and 128-bit tags: the GCM layer under
+ * XAES-256-GCM. Nothing else is accepted (other key sizes, nonce sizes or tag sizes are rejected
+ * with {@link UnsupportedParametersException}), so the tested surface is the used surface.
+ *
+ * <p>Callers own nonce uniqueness; this class only seals and opens. Thread-safe: each thread uses
+ * its own {@link Cipher}, kept across calls so the JDK's key schedule is reused.
+ */
+public final class Gcm256 {
+  public static final int KEY_BYTES = 32;
+  public static final int NONCE_BYTES = 12;
+  public static final int TAG_BYTES = 16;
+
+  // Ephemeral (one-value) subkeys share one Cipher per thread: Cipher.getInstance costs more than
+  // the key setup it would save.
+  private static final ThreadLocal<Cipher> SHARED = ThreadLocal.withInitial(Gcm256::newCipher);
+
+  private final SecretKeySpec key;
+  private final ThreadLocal<Cipher> ciphers;
+
+  private Gcm256(byte[] key, boolean ephemeral) {
+    if (key.length != KEY_BYTES) {
+      throw new UnsupportedParametersException(
+          "AES-GCM layer supports only 256-bit keys, got " + key.length * 8 + " bits");
+    }
+    this.key = new SecretKeySpec(key, "AES");
+    this.ciphers = ephemeral ? SHARED : ThreadLocal.withInitial(Gcm256::newCipher);
+  }
+
+  /** A long-lived key: each thread keeps its own initialized cipher. Copies {@code key}. */
+  public static Gcm256 create(byte[] key) {
+    return new Gcm256(key, false);
+  }
+
+  /** A key used for one value only (a segmented blob): shares the thread's cipher. */
+  static Gcm256 createEphemeral(byte[] key) {
+    return new Gcm256(key, true);
+  }
+
+  /**
+   * Encrypts {@code in[inOff, inOff+len)} into {@code out} at {@code outOff} as ciphertext || tag;
+   * the associated data is {@code aad1 || aad2} (either may be null). Returns bytes written ({@code
+   * len + 16}).
+   */
+  public int seal(
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
+    checkNonce(nonceLen);
+    if (out.length - outOff < len + TAG_BYTES) {
+      throw new IllegalArgumentException("output buffer too small for AES-GCM ciphertext");
+    }
+    try {
+      Cipher cipher = ciphers.get();
+      cipher.init(
+          Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce, nonceOff, nonceLen));
+      updateAad(cipher, aad1, aad2);
+      return cipher.doFinal(in, inOff, len, out, outOff);
+    } catch (GeneralSecurityException e) {
+      throw new PipesealCryptoException("AES-GCM encryption failed", e);
+    }
+  }
+
+  /**
+   * Verifies and decrypts ciphertext || tag in {@code in[inOff, inOff+len)} into {@code out}.
+   * Nothing is written unless the tag verifies (the JDK buffers until the tag is checked). Returns
+   * the plaintext length.
+   */
+  public int open(
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
+    checkNonce(nonceLen);
+    if (len < TAG_BYTES) {
+      throw new TruncatedCiphertextException(
+          "AES-GCM ciphertext is " + len + " bytes, shorter than its tag (16)");
+    }
+    if (out.length - outOff < len - TAG_BYTES) {
+      throw new IllegalArgumentException("output buffer too small for AES-GCM plaintext");
+    }
+    try {
+      Cipher cipher = ciphers.get();
+      cipher.init(
+          Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce, nonceOff, nonceLen));
+      updateAad(cipher, aad1, aad2);
+      return cipher.doFinal(in, inOff, len, out, outOff);
+    } catch (AEADBadTagException e) {
+      throw new AuthenticationFailedException(
+          "AES-GCM tag mismatch: tampered ciphertext, wrong key or wrong associated data");
+    } catch (GeneralSecurityException e) {
+      throw new PipesealCryptoException("AES-GCM decryption failed", e);
+    }
+  }
+
+  /** Convenience form: returns ciphertext || tag. */
+  public byte[] seal(byte[] nonce, byte[] plaintext, byte[] aad) {
+    byte[] out = new byte[plaintext.length + TAG_BYTES];
+    seal(nonce, 0, nonce.length, aad, null, plaintext, 0, plaintext.length, out, 0);
+    return out;
+  }
+
+  /** Convenience form of {@link #open}: takes ciphertext || tag, returns the plaintext. */
+  public byte[] open(byte[] nonce, byte[] ciphertextAndTag, byte[] aad) {
+    checkNonce(nonce.length);
+    if (ciphertextAndTag.length < TAG_BYTES) {
+      throw new TruncatedCiphertextException(
+          "AES-GCM ciphertext is " + ciphertextAndTag.length + " bytes, shorter than its tag (16)");
+    }
+    byte[] out = new byte[ciphertextAndTag.length - TAG_BYTES];
+    open(nonce, 0, nonce.length, aad, null, ciphertextAndTag, 0, ciphertextAndTag.length, out, 0);
+    return out;
+  }
+
+  private static void checkNonce(int nonceLen) {
+    if (nonceLen != NONCE_BYTES) {
+      throw new UnsupportedParametersException(
+          "AES-GCM layer supports only 96-bit nonces, got " + nonceLen * 8 + " bits");
+    }
+  }
+
+  private static void updateAad(Cipher cipher, byte[] aad1, byte[] aad2) {
+    if (aad1 != null && aad1.length > 0) {
+      cipher.updateAAD(aad1);
+    }
+    if (aad2 != null && aad2.length > 0) {
+      cipher.updateAAD(aad2);
+    }
+  }
+
+  private static Cipher newCipher() {
+    try {
+      return Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new PipesealCryptoException("AES/GCM/NoPadding is not available", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Gcm256[AES-256-GCM]";
+  }
+}

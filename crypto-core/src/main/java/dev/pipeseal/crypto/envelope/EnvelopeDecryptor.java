@@ -1,0 +1,212 @@
+package dev.pipeseal.crypto.envelope;
+
+import dev.pipeseal.crypto.aead.AesSiv;
+import dev.pipeseal.crypto.aead.AuthenticationFailedException;
+import dev.pipeseal.crypto.aead.Gcm256;
+import dev.pipeseal.crypto.aead.XaesGcm;
+import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.crypto.key.KeyDestroyedException;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Reads envelopes v1 of every algorithm under one data key; the caller resolved that key from the
+ * envelope's key reference (see {@link Envelope#parseHeader}). The header is authenticated, so a
+ * value read with a swapped reference, another key or another context fails.
+ *
+ * <p>Thread-safe and meant to be shared: each thread keeps its own cipher state and remembers the
+ * derived XAES subkeys of the last 16 writer streams (values from one writer share a nonce prefix,
+ * so a batch derives once). Holds a reference to its {@link DataKey} until {@link #close()}.
+ */
+public final class EnvelopeDecryptor implements AutoCloseable {
+  // Writer streams (one per producer thread) whose values may interleave in one partition.
+  private static final int CACHED_SUBKEYS = 16;
+
+  private final DataKey key;
+  private final XaesGcm xaes;
+  private final AesSiv siv;
+  private final ThreadLocal<ReaderState> states = ThreadLocal.withInitial(ReaderState::new);
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private static final class ReaderState {
+    final byte[][] prefixes = new byte[CACHED_SUBKEYS][];
+    final Gcm256[] subkeys = new Gcm256[CACHED_SUBKEYS];
+    int nextSlot;
+    int lastHit;
+    EnvelopeHeader header;
+    EnvelopeHeader sivHeader;
+    EnvelopeContext sivContext;
+    AesSiv.AssociatedData sivAd;
+    final byte[] segmentNonce = new byte[Gcm256.NONCE_BYTES];
+  }
+
+  private EnvelopeDecryptor(DataKey key) {
+    this.key = key.retain();
+    try {
+      this.xaes = key.withMaterial(XaesGcm::create);
+      this.siv = key.withMaterial(EnvelopeEncryptor::sivFromDataKey);
+    } catch (RuntimeException e) {
+      key.close();
+      throw e;
+    }
+  }
+
+  /** A handle reading envelopes sealed under {@code key}. */
+  public static EnvelopeDecryptor create(DataKey key) {
+    return new EnvelopeDecryptor(key);
+  }
+
+  /** Decrypts the envelope that fills {@code envelope}. */
+  public byte[] decrypt(byte[] envelope, EnvelopeContext context) {
+    return decrypt(envelope, 0, envelope.length, context);
+  }
+
+  /** Decrypts the envelope in {@code in[off, off+len)}. */
+  public byte[] decrypt(byte[] in, int off, int len, EnvelopeContext context) {
+    byte[] out = new byte[plaintextLength(in, off, len, context)];
+    decrypt(in, off, len, context, out, 0);
+    return out;
+  }
+
+  /** Plaintext length of the envelope in {@code in[off, off+len)}, without decrypting. */
+  public int plaintextLength(byte[] in, int off, int len, EnvelopeContext context) {
+    EnvelopeHeader h = header(states.get(), in, off, len, context);
+    return Envelope.plaintextLength(h, in, off + h.length(), len - h.length(), context);
+  }
+
+  /**
+   * Decrypts the envelope in {@code in[off, off+len)} into {@code out} at {@code outOff} (which
+   * must not overlap the input) and returns the plaintext length. On any failure nothing readable
+   * is left in {@code out}: GCM releases plaintext only after its tag verifies, and the other paths
+   * zero what they wrote before throwing.
+   */
+  public int decrypt(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+    if (closed.get()) {
+      throw new KeyDestroyedException("envelope decryptor was closed");
+    }
+    Objects.checkFromIndexSize(off, len, in.length);
+    ReaderState st = states.get();
+    EnvelopeHeader h = header(st, in, off, len, context);
+    int body = off + h.length();
+    int bodyLen = len - h.length();
+    int n = Envelope.plaintextLength(h, in, body, bodyLen, context);
+    Objects.checkFromIndexSize(outOff, n, out.length);
+    byte[] hdr = h.rawBytes();
+    byte[] ctx = context.rawBytes();
+    try {
+      switch (h.algorithm()) {
+        case XAES_256_GCM:
+          return subkey(st, in, body)
+              .open(
+                  in,
+                  body + 12,
+                  12,
+                  hdr,
+                  ctx,
+                  in,
+                  body + XaesGcm.NONCE_BYTES,
+                  bodyLen - XaesGcm.NONCE_BYTES,
+                  out,
+                  outOff);
+        case AES_SIV:
+          if (st.sivHeader != h || st.sivContext == null || !st.sivContext.sameBytes(context)) {
+            st.sivAd = siv.prepare(hdr, ctx);
+            st.sivHeader = h;
+            st.sivContext = context;
+          }
+          return siv.open(st.sivAd, in, body, bodyLen, out, outOff);
+        case XAES_256_GCM_SEGMENTED:
+          return openSegmented(st, h, context, in, body, bodyLen, n, out, outOff);
+        default:
+          throw new IllegalStateException(h.algorithm().toString());
+      }
+    } catch (AuthenticationFailedException e) {
+      throw new AuthenticationFailedException(
+          Envelope.describe(context, h)
+              + ": authentication failed (tampered value, wrong data key, or a value from"
+              + " another context or key reference)");
+    }
+  }
+
+  private int openSegmented(
+      ReaderState st,
+      EnvelopeHeader h,
+      EnvelopeContext context,
+      byte[] in,
+      int body,
+      int bodyLen,
+      int plaintextLen,
+      byte[] out,
+      int outOff) {
+    byte[] hdr = h.rawBytes();
+    byte[] ctx = context.rawBytes();
+    int segmentBytes = Envelope.segmentBytes(in, body, h, context);
+    Gcm256 subkey = xaes.deriveEphemeralSubkey(in, body);
+    byte[] nonce = st.segmentNonce;
+    System.arraycopy(in, body + 12, nonce, 0, 7);
+    int segments = Envelope.segmentCount(plaintextLen, segmentBytes);
+    int pos = body + Envelope.SEGMENTED_NONCE_BYTES;
+    int end = body + bodyLen;
+    int written = 0;
+    try {
+      for (int i = 0; i < segments; i++) {
+        int sealed = Math.min(segmentBytes + Envelope.TAG_BYTES, end - pos);
+        EnvelopeEncryptor.segmentNonce(nonce, i, i == segments - 1);
+        written += subkey.open(nonce, 0, 12, hdr, ctx, in, pos, sealed, out, outOff + written);
+        pos += sealed;
+      }
+      return written;
+    } catch (RuntimeException e) {
+      Arrays.fill(out, outOff, outOff + written, (byte) 0);
+      throw e;
+    }
+  }
+
+  /** The header at {@code in[off..]}, reusing the last one when the bytes match (one writer). */
+  private static EnvelopeHeader header(
+      ReaderState st, byte[] in, int off, int len, EnvelopeContext context) {
+    EnvelopeHeader last = st.header;
+    if (last != null) {
+      byte[] b = last.rawBytes();
+      if (len >= b.length && Arrays.equals(in, off, off + b.length, b, 0, b.length)) {
+        // Same header bytes: only the body length still needs checking.
+        Envelope.plaintextLength(last, in, off + b.length, len - b.length, context);
+        return last;
+      }
+    }
+    EnvelopeHeader h = Envelope.parseHeader(in, off, len, context);
+    st.header = h;
+    return h;
+  }
+
+  private Gcm256 subkey(ReaderState st, byte[] in, int nonceOff) {
+    int hit = st.lastHit;
+    for (int n = 0; n < CACHED_SUBKEYS; n++, hit = (hit + 1) % CACHED_SUBKEYS) {
+      byte[] p = st.prefixes[hit];
+      if (p != null && Arrays.equals(p, 0, 12, in, nonceOff, nonceOff + 12)) {
+        st.lastHit = hit;
+        return st.subkeys[hit];
+      }
+    }
+    int slot = st.nextSlot;
+    st.nextSlot = (slot + 1) % CACHED_SUBKEYS;
+    st.prefixes[slot] = Arrays.copyOfRange(in, nonceOff, nonceOff + 12);
+    st.subkeys[slot] = xaes.deriveSubkey(in, nonceOff);
+    st.lastHit = slot;
+    return st.subkeys[slot];
+  }
+
+  /** Releases this handle's reference to the data key; later use throws. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      key.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EnvelopeDecryptor[v1]";
+  }
+}

@@ -1,0 +1,278 @@
+package dev.pipeseal.crypto.envelope;
+
+import dev.pipeseal.crypto.aead.AesSiv;
+import dev.pipeseal.crypto.aead.Gcm256;
+import dev.pipeseal.crypto.aead.XaesGcm;
+import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.crypto.key.KeyDestroyedException;
+import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Writes envelopes v1 under one data key, algorithm and key reference. Callers never see key bytes.
+ *
+ * <p>Thread-safe and meant to be shared: every thread gets its own cipher state (its own nonce
+ * prefix, derived subkey and counter for XAES-256-GCM), so threads never contend or coordinate
+ * nonces. The handle holds a reference to its {@link DataKey} until {@link #close()}; derived
+ * cipher state held by idle threads is released with the handle by the garbage collector.
+ *
+ * <p>Every value is counted on the data key before it is sealed (a segmented value counts once):
+ * one by one through {@link #encrypt}, or a whole batch at once through {@link #reserve}.
+ */
+public final class EnvelopeEncryptor implements AutoCloseable {
+  static final byte[] SIV_INFO = "pipeseal/v1/aes-siv".getBytes(StandardCharsets.US_ASCII);
+
+  private final DataKey key;
+  private final Algorithm algorithm;
+  private final KeyReference keyReference;
+  private final EncryptorOptions options;
+  private final RandomSource random;
+  private final byte[] header;
+  private final byte[] segmentedHeader;
+  private final XaesGcm xaes;
+  private final AesSiv siv;
+  private final ThreadLocal<WriterState> states = ThreadLocal.withInitial(WriterState::new);
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** Per-thread writer stream: nonce = prefix(12) || salt(8) || counter(4). */
+  private static final class WriterState {
+    final byte[] nonce = new byte[XaesGcm.NONCE_BYTES];
+    final byte[] segmentNonce = new byte[Gcm256.NONCE_BYTES];
+    Gcm256 subkey;
+    long used;
+    EnvelopeContext sivContext;
+    AesSiv.AssociatedData sivAd;
+  }
+
+  private EnvelopeEncryptor(
+      DataKey key,
+      Algorithm algorithm,
+      KeyReference keyReference,
+      EncryptorOptions options,
+      RandomSource random) {
+    this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+    this.keyReference = Objects.requireNonNull(keyReference, "keyReference");
+    this.options = Objects.requireNonNull(options, "options");
+    this.random = random;
+    this.key = key.retain();
+    try {
+      this.header = Envelope.header(algorithm, keyReference);
+      this.segmentedHeader = Envelope.header(Algorithm.XAES_256_GCM_SEGMENTED, keyReference);
+      if (algorithm == Algorithm.AES_SIV) {
+        this.xaes = null;
+        this.siv = key.withMaterial(EnvelopeEncryptor::sivFromDataKey);
+      } else {
+        this.xaes = key.withMaterial(XaesGcm::create);
+        this.siv = null;
+      }
+    } catch (RuntimeException e) {
+      key.close();
+      throw e;
+    }
+  }
+
+  /** A handle writing {@code algorithm} envelopes that name {@code keyReference}. */
+  public static EnvelopeEncryptor create(
+      DataKey key, Algorithm algorithm, KeyReference keyReference) {
+    return create(key, algorithm, keyReference, EncryptorOptions.DEFAULTS);
+  }
+
+  /** As {@link #create(DataKey, Algorithm, KeyReference)} with explicit options. */
+  public static EnvelopeEncryptor create(
+      DataKey key, Algorithm algorithm, KeyReference keyReference, EncryptorOptions options) {
+    return new EnvelopeEncryptor(key, algorithm, keyReference, options, RandomSource.SECURE);
+  }
+
+  static EnvelopeEncryptor create(
+      DataKey key,
+      Algorithm algorithm,
+      KeyReference keyReference,
+      EncryptorOptions options,
+      RandomSource random) {
+    return new EnvelopeEncryptor(key, algorithm, keyReference, options, random);
+  }
+
+  static AesSiv sivFromDataKey(byte[] dek) {
+    byte[] sivKey = Hkdf.sha256(new byte[0], dek, SIV_INFO, 64);
+    try {
+      return AesSiv.create(sivKey);
+    } finally {
+      DataKey.zero(sivKey);
+    }
+  }
+
+  public Algorithm algorithm() {
+    return algorithm;
+  }
+
+  public KeyReference keyReference() {
+    return keyReference;
+  }
+
+  /** The algorithm a plaintext of this length is written with (large XAES values segment). */
+  public Algorithm algorithmFor(int plaintextLength) {
+    if (algorithm == Algorithm.XAES_256_GCM && plaintextLength > options.segmentThreshold()) {
+      return Algorithm.XAES_256_GCM_SEGMENTED;
+    }
+    return algorithm;
+  }
+
+  /** Envelope length for a plaintext of {@code plaintextLength} bytes. */
+  public int envelopeLength(int plaintextLength) {
+    return Envelope.envelopeLength(
+        algorithmFor(plaintextLength), keyReference, plaintextLength, options.segmentBytes());
+  }
+
+  /** Encrypts one value into a new envelope. */
+  public byte[] encrypt(byte[] plaintext, EnvelopeContext context) {
+    byte[] out = new byte[envelopeLength(plaintext.length)];
+    encrypt(plaintext, 0, plaintext.length, context, out, 0);
+    return out;
+  }
+
+  /**
+   * Encrypts {@code in[off, off+len)} into {@code out} at {@code outOff}, which must have room for
+   * {@link #envelopeLength(int)} bytes and must not overlap the input. Returns the envelope length.
+   */
+  public int encrypt(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+    ensureOpen();
+    key.countEncryptions(1);
+    return seal(in, off, len, context, out, outOff);
+  }
+
+  /**
+   * Counts {@code count} encryptions on the data key at once and returns a permit to seal that many
+   * values; throws {@link KeyUsageLimitExceededException} before anything is sealed if the key
+   * cannot take them all. The reservation is for one thread.
+   */
+  public Reservation reserve(long count) {
+    ensureOpen();
+    key.countEncryptions(count);
+    return new Reservation(count);
+  }
+
+  /** Permit for a counted batch; not thread-safe. */
+  public final class Reservation {
+    private final long count;
+    private long used;
+
+    private Reservation(long count) {
+      this.count = count;
+    }
+
+    /** As {@link EnvelopeEncryptor#encrypt(byte[], int, int, EnvelopeContext, byte[], int)}. */
+    public int encrypt(
+        byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+      ensureOpen();
+      if (used >= count) {
+        throw new KeyUsageLimitExceededException(
+            "batch reserved " + count + " encryptions and used them all");
+      }
+      used++;
+      return seal(in, off, len, context, out, outOff);
+    }
+
+    public long remaining() {
+      return count - used;
+    }
+  }
+
+  private int seal(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+    Objects.checkFromIndexSize(off, len, in.length);
+    Algorithm alg = algorithmFor(len);
+    int total = Envelope.envelopeLength(alg, keyReference, len, options.segmentBytes());
+    Objects.checkFromIndexSize(outOff, total, out.length);
+    byte[] hdr = alg == Algorithm.XAES_256_GCM_SEGMENTED ? segmentedHeader : header;
+    System.arraycopy(hdr, 0, out, outOff, hdr.length);
+    int body = outOff + hdr.length;
+    byte[] ctx = context.rawBytes();
+    WriterState st = states.get();
+    switch (alg) {
+      case XAES_256_GCM:
+        Gcm256 subkey = nextNonce(st);
+        System.arraycopy(st.nonce, 0, out, body, XaesGcm.NONCE_BYTES);
+        subkey.seal(st.nonce, 12, 12, hdr, ctx, in, off, len, out, body + XaesGcm.NONCE_BYTES);
+        break;
+      case AES_SIV:
+        if (st.sivContext == null || !st.sivContext.sameBytes(context)) {
+          st.sivAd = siv.prepare(hdr, ctx);
+          st.sivContext = context;
+        }
+        siv.seal(st.sivAd, in, off, len, out, body);
+        break;
+      case XAES_256_GCM_SEGMENTED:
+        sealSegmented(st, hdr, ctx, in, off, len, out, body);
+        break;
+      default:
+        throw new IllegalStateException(alg.toString());
+    }
+    return total;
+  }
+
+  /** Next nonce of this thread's stream; draws a fresh prefix when the counter is used up. */
+  private Gcm256 nextNonce(WriterState st) {
+    if (st.subkey == null || st.used >= options.messagesPerNoncePrefix()) {
+      random.nextBytes(st.nonce, 0, 20);
+      st.subkey = xaes.deriveSubkey(st.nonce, 0);
+      st.used = 0;
+    }
+    int counter = (int) st.used++;
+    st.nonce[20] = (byte) (counter >>> 24);
+    st.nonce[21] = (byte) (counter >>> 16);
+    st.nonce[22] = (byte) (counter >>> 8);
+    st.nonce[23] = (byte) counter;
+    return st.subkey;
+  }
+
+  /**
+   * Body: derivation nonce(12) || segment-size shift(1) || random(6) || sealed segments. Segment i
+   * is sealed under the value's own subkey with nonce body[12:19] || i (4, big-endian) || last (1),
+   * so reordering, dropping or truncating segments, or changing the size, fails.
+   */
+  private void sealSegmented(
+      WriterState st, byte[] hdr, byte[] ctx, byte[] in, int off, int len, byte[] out, int body) {
+    int segmentBytes = options.segmentBytes();
+    random.nextBytes(out, body, Envelope.SEGMENTED_NONCE_BYTES);
+    out[body + Envelope.SEGMENT_SHIFT_OFFSET] = (byte) Integer.numberOfTrailingZeros(segmentBytes);
+    Gcm256 subkey = xaes.deriveEphemeralSubkey(out, body);
+    byte[] nonce = st.segmentNonce;
+    System.arraycopy(out, body + 12, nonce, 0, 7);
+    int segments = Envelope.segmentCount(len, segmentBytes);
+    int pos = body + Envelope.SEGMENTED_NONCE_BYTES;
+    for (int i = 0; i < segments; i++) {
+      int start = i * segmentBytes;
+      int n = Math.min(segmentBytes, len - start);
+      segmentNonce(nonce, i, i == segments - 1);
+      pos += subkey.seal(nonce, 0, 12, hdr, ctx, in, off + start, n, out, pos);
+    }
+  }
+
+  static void segmentNonce(byte[] nonce, int index, boolean last) {
+    nonce[7] = (byte) (index >>> 24);
+    nonce[8] = (byte) (index >>> 16);
+    nonce[9] = (byte) (index >>> 8);
+    nonce[10] = (byte) index;
+    nonce[11] = (byte) (last ? 1 : 0);
+  }
+
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new KeyDestroyedException("envelope encryptor for " + keyReference + " was closed");
+    }
+  }
+
+  /** Releases this handle's reference to the data key; later use throws. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      key.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EnvelopeEncryptor[" + algorithm + ", " + keyReference + "]";
+  }
+}
