@@ -67,7 +67,10 @@ final class CoreBench {
       warm(oursRound, cachedRound, sparkRound);
       double[][] r = alternate(oursRound, cachedRound);
       BenchReport.ratio(
-          "core.gcm64", BATCH / BenchReport.median(r[0]), BATCH / BenchReport.median(r[1]), "values/s");
+          "core.gcm64",
+          BATCH / BenchReport.median(r[0]),
+          BATCH / BenchReport.median(r[1]),
+          "values/s");
       double[][] s = alternate(oursRound, sparkRound);
       BenchReport.ratio(
           "core.gcm64-vs-spark",
@@ -107,7 +110,8 @@ final class CoreBench {
         Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
         byte[] iv = new byte[12];
         SPARK_RANDOM.nextBytes(iv);
-        c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(rawKey, "AES"), new GCMParameterSpec(128, iv));
+        c.init(
+            Cipher.ENCRYPT_MODE, new SecretKeySpec(rawKey, "AES"), new GCMParameterSpec(128, iv));
         byte[] out = new byte[12 + v.length + 16];
         System.arraycopy(iv, 0, out, 0, 12);
         c.doFinal(v, 0, v.length, out, 12);
@@ -186,7 +190,8 @@ final class CoreBench {
   }
 
   private static double spawnCold(String which) throws Exception {
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.add("-cp");
@@ -284,7 +289,10 @@ final class CoreBench {
       warm(detRound, gcmRound);
       double[][] r = alternate(detRound, gcmRound);
       BenchReport.ratio(
-          "core.det64", BATCH / BenchReport.median(r[0]), BATCH / BenchReport.median(r[1]), "values/s");
+          "core.det64",
+          BATCH / BenchReport.median(r[0]),
+          BATCH / BenchReport.median(r[1]),
+          "values/s");
     }
   }
 
