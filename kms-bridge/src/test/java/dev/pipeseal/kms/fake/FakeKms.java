@@ -176,6 +176,9 @@ public final class FakeKms implements Kms {
   }
 
   private DataKey unwrapNow(WrappedKey wrapped) {
+    if (!ALGORITHM.equals(wrapped.algorithm()) || !provider.equals(wrapped.provider())) {
+      throw new InvalidWrappedKeyException(provider, wrapped.masterKeyName(), "not ours");
+    }
     List<AesGcm> versions = versions(wrapped.masterKeyName());
     int version = Integer.parseInt(wrapped.masterKeyVersion());
     if (version < 1 || version > versions.size()) {
