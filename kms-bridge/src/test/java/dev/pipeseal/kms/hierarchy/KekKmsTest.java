@@ -83,6 +83,45 @@ class KekKmsTest {
   }
 
   @Test
+  void concurrentGeneratesAcrossKekRolloverUseEachKekExactlyToItsLimit() throws Exception {
+    FakeKms fake = new FakeKms("pii");
+    List<WrappedKey> sample = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<byte[]> materials = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (KekKms kms = kek(fake, 500)) {
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(8);
+      List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        tasks.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 5_000; i++) {
+                    try (DataKeyPair p = kms.generateDataKey("pii").toCompletableFuture().join()) {
+                      if (i % 500 == 0) {
+                        sample.add(p.wrapped());
+                        materials.add(material(p.plaintext()));
+                      }
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (java.util.concurrent.Future<?> f : tasks) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      assertThat(fake.calls("generate")).isEqualTo(40_000 / 500);
+    }
+    try (KekKms reader = kek(fake, 500)) {
+      for (int i = 0; i < sample.size(); i++) {
+        try (DataKey k = reader.unwrap(sample.get(i)).toCompletableFuture().join()) {
+          assertThat(material(k)).isEqualTo(materials.get(i));
+        }
+      }
+    }
+  }
+
+  @Test
   void newKekAfterLifetime() {
     FakeKms fake = new FakeKms("pii");
     try (KekKms kms = kek(fake, 1_000)) {
