@@ -490,9 +490,13 @@ public final class LocalKms implements Kms, KmsAdmin {
       Path parent = file.getParent();
       Path lockFile = parent.resolve(file.getFileName() + ".lock");
       try (FileChannel channel =
-              FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock ignored = channel.lock()) {
-        action.run();
+          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        FileLock lock = channel.lock();
+        try {
+          action.run();
+        } finally {
+          lock.release();
+        }
       } catch (IOException e) {
         throw new KmsConfigException(
             PROVIDER_ID, null, "cannot lock key store " + file + ": " + e.getMessage());

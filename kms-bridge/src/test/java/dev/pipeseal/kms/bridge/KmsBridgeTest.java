@@ -22,6 +22,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@SuppressWarnings("try") // AuditContext scopes are used only for their side effect
 class KmsBridgeTest {
   @TempDir Path dir;
 
