@@ -93,12 +93,12 @@ public final class KmsBridge implements Kms {
       audit = auditLog(config, clock);
       InstrumentedKms providerCalls = new InstrumentedKms(provider);
       Kms kms = new ResilientKms(providerCalls, config.resilience());
+      AuditLog log = audit;
       if (config.kekEnabled()) {
-        kms = new KekKms(kms, config.kek());
+        kms = new KekKms(kms, config.kek(), System::nanoTime, log == null ? null : log::destroyed);
       }
       Supplier<KmsMetrics.Cache> cacheStats = () -> KmsMetrics.Cache.NONE;
       if (config.cacheEnabled()) {
-        AuditLog log = audit;
         CachingKms caching =
             new CachingKms(
                 kms, config.cache(), System::nanoTime, log == null ? null : log::destroyed, true);

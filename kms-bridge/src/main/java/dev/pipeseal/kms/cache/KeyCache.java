@@ -1,7 +1,6 @@
 package dev.pipeseal.kms.cache;
 
 import dev.pipeseal.crypto.key.DataKey;
-import dev.pipeseal.crypto.key.KeyDestroyedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
  * <p>The cache owns one reference to each key it holds and closes it on eviction, expiry or {@link
  * #close()}, which zeroes the key once callers have closed theirs. Every successful {@link #get}
  * hands out a separately {@linkplain DataKey#retain() retained} reference that the caller must
- * close. Failed loads are not cached.
+ * close. References are taken under the cache's lock while the entry is still cached, so a caller
+ * never receives a key that an eviction destroyed. Failed loads are not cached.
  *
  * @param <K> lookup key; must have value equality
  */
@@ -30,13 +31,11 @@ public final class KeyCache<K> implements AutoCloseable {
     void removed(K key, String reason);
   }
 
-  // A key can be destroyed between load and retain when it is evicted at once; retry a few times.
-  private static final int MAX_ACQUIRE_ATTEMPTS = 8;
-
   private final int maxEntries;
   private final long ttlNanos;
   private final LongSupplier nanoTime;
   private final RemovalListener<? super K> listener;
+  // Guarded by this.
   private final LinkedHashMap<K, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
   private long hits;
   private long misses;
@@ -44,16 +43,19 @@ public final class KeyCache<K> implements AutoCloseable {
   private long expirations;
   private boolean closed;
 
+  /** Guarded by the cache's lock. */
   private static final class Entry {
-    final CompletableFuture<DataKey> loaded = new CompletableFuture<>();
     final long expiresAt;
+    DataKey value; // the cache's reference, once loaded
+    List<CompletableFuture<DataKey>> waiters = new ArrayList<>(1); // null once loaded
+    String removedWhileLoading;
 
     Entry(long expiresAt) {
       this.expiresAt = expiresAt;
     }
   }
 
-  private record Removal<K>(K key, Entry entry, String reason) {}
+  private record Removal<K>(K key, DataKey value, String reason) {}
 
   public KeyCache(
       int maxEntries, Duration ttl, LongSupplier nanoTime, RemovalListener<? super K> listener) {
@@ -72,47 +74,46 @@ public final class KeyCache<K> implements AutoCloseable {
    */
   public CompletableFuture<DataKey> get(
       K key, Function<? super K, ? extends CompletionStage<DataKey>> loader) {
-    return get(key, loader, 1);
-  }
-
-  private CompletableFuture<DataKey> get(
-      K key, Function<? super K, ? extends CompletionStage<DataKey>> loader, int attempt) {
-    Entry entry;
-    boolean load = false;
+    CompletableFuture<DataKey> result = new CompletableFuture<>();
+    Entry toLoad = null;
     List<Removal<K>> removed = new ArrayList<>(2);
     synchronized (this) {
       if (closed) {
         return CompletableFuture.failedFuture(new IllegalStateException("key cache is closed"));
       }
       long now = nanoTime.getAsLong();
-      entry = entries.get(key);
+      Entry entry = entries.get(key);
       if (entry != null && now - entry.expiresAt >= 0) {
         entries.remove(key);
         expirations++;
-        removed.add(new Removal<>(key, entry, "expired"));
+        removed.add(removal(key, entry, "expired"));
         entry = null;
       }
-      if (entry == null) {
-        entry = new Entry(now + ttlNanos);
-        entries.put(key, entry);
-        misses++;
-        load = true;
-        Iterator<Map.Entry<K, Entry>> eldest = entries.entrySet().iterator();
-        while (entries.size() > maxEntries) {
-          Map.Entry<K, Entry> e = eldest.next();
-          eldest.remove();
-          evictions++;
-          removed.add(new Removal<>(e.getKey(), e.getValue(), "evicted"));
-        }
-      } else {
+      if (entry != null && entry.value != null) {
         hits++;
+        return CompletableFuture.completedFuture(entry.value.retain());
+      }
+      if (entry != null) {
+        hits++;
+        entry.waiters.add(result);
+        return result;
+      }
+      entry = new Entry(now + ttlNanos);
+      entry.waiters.add(result);
+      entries.put(key, entry);
+      misses++;
+      toLoad = entry;
+      Iterator<Map.Entry<K, Entry>> eldest = entries.entrySet().iterator();
+      while (entries.size() > maxEntries) {
+        Map.Entry<K, Entry> e = eldest.next();
+        eldest.remove();
+        evictions++;
+        removed.add(removal(e.getKey(), e.getValue(), "evicted"));
       }
     }
     release(removed);
-    if (load) {
-      load(key, entry, loader);
-    }
-    return entry.loaded.thenCompose(k -> acquire(k, key, loader, attempt));
+    load(key, toLoad, loader);
+    return result;
   }
 
   private void load(
@@ -123,31 +124,46 @@ public final class KeyCache<K> implements AutoCloseable {
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
-    stage.whenComplete(
-        (value, error) -> {
-          if (error != null) {
-            synchronized (this) {
-              entries.remove(key, entry);
-            }
-            entry.loaded.completeExceptionally(error);
-          } else {
-            entry.loaded.complete(value);
-          }
-        });
+    stage.whenComplete((value, error) -> loaded(key, entry, value, error));
   }
 
-  private CompletableFuture<DataKey> acquire(
-      DataKey loaded,
-      K key,
-      Function<? super K, ? extends CompletionStage<DataKey>> loader,
-      int attempt) {
-    try {
-      return CompletableFuture.completedFuture(loaded.retain());
-    } catch (KeyDestroyedException e) {
-      if (attempt >= MAX_ACQUIRE_ATTEMPTS) {
-        return CompletableFuture.failedFuture(e);
+  private void loaded(K key, Entry entry, DataKey value, Throwable error) {
+    List<CompletableFuture<DataKey>> waiters;
+    List<DataKey> references = new ArrayList<>();
+    String dropReason = null;
+    synchronized (this) {
+      waiters = entry.waiters;
+      entry.waiters = null;
+      boolean cached = entries.get(key) == entry;
+      if (error != null) {
+        if (cached) {
+          entries.remove(key);
+        }
+      } else {
+        for (int i = 0; i < waiters.size(); i++) {
+          references.add(value.retain());
+        }
+        if (cached) {
+          entry.value = value;
+        } else {
+          dropReason = entry.removedWhileLoading;
+        }
       }
-      return get(key, loader, attempt + 1);
+    }
+    if (error != null) {
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      waiters.forEach(w -> w.completeExceptionally(cause));
+      return;
+    }
+    for (int i = 0; i < waiters.size(); i++) {
+      waiters.get(i).complete(references.get(i));
+    }
+    if (dropReason != null) {
+      value.close();
+      listener.removed(key, dropReason);
     }
   }
 
@@ -162,7 +178,7 @@ public final class KeyCache<K> implements AutoCloseable {
         if (now - e.getValue().expiresAt >= 0) {
           it.remove();
           expirations++;
-          removed.add(new Removal<>(e.getKey(), e.getValue(), "expired"));
+          removed.add(removal(e.getKey(), e.getValue(), "expired"));
         }
       }
     }
@@ -173,30 +189,35 @@ public final class KeyCache<K> implements AutoCloseable {
     return new CacheStats(hits, misses, evictions, expirations, entries.size());
   }
 
-  /** Destroys every cached key; later lookups fail. */
+  /** Destroys every cached key (loads in flight are destroyed when they finish). */
   @Override
   public void close() {
     List<Removal<K>> removed = new ArrayList<>();
     synchronized (this) {
       closed = true;
       for (Map.Entry<K, Entry> e : entries.entrySet()) {
-        removed.add(new Removal<>(e.getKey(), e.getValue(), "closed"));
+        removed.add(removal(e.getKey(), e.getValue(), "closed"));
       }
       entries.clear();
     }
     release(removed);
   }
 
-  // Drops the cache's reference once the load is done (at once if it already is).
+  // Called under the lock with an entry just unmapped; a loading entry is dropped by loaded().
+  private Removal<K> removal(K key, Entry entry, String reason) {
+    if (entry.value == null) {
+      entry.removedWhileLoading = reason;
+    }
+    return new Removal<>(key, entry.value, reason);
+  }
+
+  // Outside the lock: the entries are unmapped, so nobody can take a new reference to them.
   private void release(List<Removal<K>> removed) {
     for (Removal<K> r : removed) {
-      r.entry()
-          .loaded
-          .thenAccept(
-              key -> {
-                key.close();
-                listener.removed(r.key(), r.reason());
-              });
+      if (r.value() != null) {
+        r.value().close();
+        listener.removed(r.key(), r.reason());
+      }
     }
   }
 }

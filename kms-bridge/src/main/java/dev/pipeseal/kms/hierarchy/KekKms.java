@@ -81,11 +81,23 @@ public final class KekKms implements Kms {
 
   /** With an explicit clock; for tests. */
   public KekKms(Kms inner, KekConfig config, LongSupplier nanoTime) {
+    this(inner, config, nanoTime, null);
+  }
+
+  /**
+   * @param onKekRemoval told when an unwrapped KEK leaves memory (expired, evicted, closed), e.g.
+   *     to audit its destruction; may be null
+   */
+  public KekKms(
+      Kms inner,
+      KekConfig config,
+      LongSupplier nanoTime,
+      KeyCache.RemovalListener<? super WrappedKey> onKekRemoval) {
     this.inner = Objects.requireNonNull(inner, "inner");
     this.config = Objects.requireNonNull(config, "config");
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
     this.unwrappedKeks =
-        new KeyCache<>(config.cacheMaxEntries(), config.lifetime(), nanoTime, null);
+        new KeyCache<>(config.cacheMaxEntries(), config.lifetime(), nanoTime, onKekRemoval);
   }
 
   @Override
