@@ -5,6 +5,7 @@ import dev.pipeseal.crypto.aead.AesGcm;
 import dev.pipeseal.crypto.aead.AuthenticationFailedException;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.crypto.key.KeyDestroyedException;
+import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
@@ -132,6 +133,11 @@ public final class KekKms implements Kms {
               ALGORITHM,
               KekLayout.write(kek.record, ciphertext));
       return CompletableFuture.completedFuture(new DataKeyPair(dek, wrapped));
+    } catch (KeyUsageLimitExceededException e) {
+      // The provider's KEK came with a lower usage limit than ours: treat it as used up.
+      dek.close();
+      kek.uses.set(config.maxDeksPerKek());
+      return generateDataKey(masterKeyName);
     } catch (RuntimeException e) {
       dek.close();
       return CompletableFuture.failedFuture(

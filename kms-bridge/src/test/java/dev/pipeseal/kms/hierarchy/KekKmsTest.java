@@ -122,6 +122,53 @@ class KekKmsTest {
   }
 
   @Test
+  void kekWithLowerProviderUsageLimitIsReplacedNotFatal() {
+    FakeKms fake = new FakeKms("pii");
+    dev.pipeseal.kms.Kms lowLimit =
+        new dev.pipeseal.kms.Kms() {
+          @Override
+          public String providerId() {
+            return fake.providerId();
+          }
+
+          @Override
+          public CompletionStage<DataKeyPair> generateDataKey(String name) {
+            return fake.generateDataKey(name)
+                .thenApply(
+                    p -> {
+                      DataKey limited = DataKey.copyOf(material(p.plaintext()), 3);
+                      p.close();
+                      return new DataKeyPair(limited, p.wrapped());
+                    });
+          }
+
+          @Override
+          public CompletionStage<DataKey> unwrap(WrappedKey w) {
+            return fake.unwrap(w);
+          }
+
+          @Override
+          public CompletionStage<WrappedKey> rewrap(WrappedKey w) {
+            return fake.rewrap(w);
+          }
+
+          @Override
+          public CompletionStage<dev.pipeseal.kms.MasterKeyInfo> describe(String name) {
+            return fake.describe(name);
+          }
+
+          @Override
+          public void close() {}
+        };
+    try (KekKms kms = new KekKms(lowLimit, KekConfig.DEFAULTS, clock::get)) {
+      for (int i = 0; i < 10; i++) {
+        kms.generateDataKey("pii").toCompletableFuture().join().close();
+      }
+      assertThat(fake.calls("generate")).isEqualTo(4);
+    }
+  }
+
+  @Test
   void newKekAfterLifetime() {
     FakeKms fake = new FakeKms("pii");
     try (KekKms kms = kek(fake, 1_000)) {
