@@ -1,0 +1,84 @@
+package dev.pipeseal.kms.audit;
+
+import dev.pipeseal.kms.WrappedKey;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * Stamps and writes audit events: time, principal and the default context come from here. Shared by
+ * {@link AuditingKms} and by layers below it that destroy keys (the caches), which report through
+ * {@link #destroyed}.
+ */
+public final class AuditLog implements AutoCloseable {
+  private final AuditSink sink;
+  private final String principal;
+  private final String defaultContext;
+  private final Clock clock;
+
+  /**
+   * @param principal recorded as who acted; null means the OS user ({@code user.name})
+   * @param defaultContext recorded when the calling thread set no {@link AuditContext}; may be null
+   */
+  public AuditLog(AuditSink sink, String principal, String defaultContext, Clock clock) {
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.principal = principal != null ? principal : System.getProperty("user.name");
+    this.defaultContext = defaultContext;
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The caller's context now, or the default. */
+  String context() {
+    String c = AuditContext.current();
+    return c != null ? c : defaultContext;
+  }
+
+  void record(
+      String provider,
+      String keyName,
+      String version,
+      String operation,
+      String outcome,
+      String context,
+      String toVersion) {
+    sink.write(
+        new AuditEvent(
+            clock.instant(),
+            principal,
+            provider,
+            keyName,
+            version,
+            operation,
+            outcome,
+            context,
+            toVersion,
+            null));
+  }
+
+  /**
+   * Records that a layer dropped (and so destroyed, once its users close it) an unwrapped key.
+   * Never throws: the key is gone either way.
+   */
+  public void destroyed(WrappedKey key, String reason) {
+    try {
+      sink.write(
+          new AuditEvent(
+              clock.instant(),
+              principal,
+              key.provider(),
+              key.masterKeyName(),
+              key.masterKeyVersion(),
+              "destroy",
+              "ok",
+              defaultContext,
+              null,
+              reason));
+    } catch (RuntimeException e) {
+      // Nothing to refuse any more; the failure shows on the next audited operation.
+    }
+  }
+
+  @Override
+  public void close() {
+    sink.close();
+  }
+}

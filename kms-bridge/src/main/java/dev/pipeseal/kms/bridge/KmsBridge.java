@@ -1,0 +1,201 @@
+package dev.pipeseal.kms.bridge;
+
+import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsAdmin;
+import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.KmsProviders;
+import dev.pipeseal.kms.MasterKeyInfo;
+import dev.pipeseal.kms.WrappedKey;
+import dev.pipeseal.kms.audit.AuditLog;
+import dev.pipeseal.kms.audit.AuditSink;
+import dev.pipeseal.kms.audit.AuditingKms;
+import dev.pipeseal.kms.audit.FileAuditSink;
+import dev.pipeseal.kms.audit.Slf4jAuditSink;
+import dev.pipeseal.kms.cache.CacheStats;
+import dev.pipeseal.kms.cache.CachingKms;
+import dev.pipeseal.kms.hierarchy.KekKms;
+import dev.pipeseal.kms.metrics.InstrumentedKms;
+import dev.pipeseal.kms.metrics.KmsMetrics;
+import dev.pipeseal.kms.resilience.ResilientKms;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * The one entry point connectors use: opens the provider for {@link KmsBridgeConfig#uri()} and
+ * layers the decorators over it, outermost first:
+ *
+ * <pre>
+ * Auditing( Instrumented( Caching( Kek( Resilient( Instrumented[provider]( provider ))))))
+ * </pre>
+ *
+ * Why this order:
+ *
+ * <ul>
+ *   <li><b>Auditing outermost</b>: one event per caller request, with the caller's context
+ *       (captured on the caller's thread), including requests a cache answered (a cache hit is
+ *       still a key access) and with the final outcome after retries, not one per attempt.
+ *   <li><b>Instrumented</b> next: latency and errors as callers experience them, cache hits
+ *       included; the cache's counters join the same snapshot.
+ *   <li><b>Caching above the KEK layer</b>: a hit returns the DEK without even the local KEK
+ *       decryption. The KEK layer keeps its own cache of KEKs below it.
+ *   <li><b>KEK layer above Resilient</b>: its few KMS calls (make, unwrap or rewrap a KEK) get
+ *       timeouts and retries; its local work never waits on a backoff.
+ *   <li><b>Resilient innermost</b>: timeouts measure the provider alone, retries repeat only the
+ *       remote call, and nothing above it ever sleeps.
+ *   <li>A second, provider-level {@link InstrumentedKms} counts every real KMS attempt ({@link
+ *       #providerMetrics()}), which is how operators check that steady state makes O(1) calls.
+ * </ul>
+ */
+public final class KmsBridge implements Kms {
+  private final KmsBridgeConfig config;
+  private final Kms provider;
+  private final Kms top;
+  private final InstrumentedKms callerMetrics;
+  private final InstrumentedKms providerCalls;
+
+  private KmsBridge(
+      KmsBridgeConfig config,
+      Kms provider,
+      Kms top,
+      InstrumentedKms callerMetrics,
+      InstrumentedKms providerCalls) {
+    this.config = config;
+    this.provider = provider;
+    this.top = top;
+    this.callerMetrics = callerMetrics;
+    this.providerCalls = providerCalls;
+  }
+
+  /** Parses {@code properties} (see {@link KmsBridgeConfig#fromProperties(Map)}) and opens. */
+  public static KmsBridge open(Map<String, String> properties) {
+    return open(KmsBridgeConfig.fromProperties(properties));
+  }
+
+  /** Opens the configured provider through {@link KmsProviders} and builds the stack over it. */
+  public static KmsBridge open(KmsBridgeConfig config) {
+    return assemble(
+        KmsProviders.open(config.uri(), config.providerConfig()), config, Clock.systemUTC());
+  }
+
+  /**
+   * Builds the stack over an already open provider; the bridge owns and closes it. For hosts that
+   * construct providers themselves, and for tests.
+   */
+  public static KmsBridge assemble(Kms provider, KmsBridgeConfig config, Clock clock) {
+    AuditLog audit = null;
+    try {
+      audit = auditLog(config, clock);
+      InstrumentedKms providerCalls = new InstrumentedKms(provider);
+      Kms kms = new ResilientKms(providerCalls, config.resilience());
+      AuditLog log = audit;
+      if (config.kekEnabled()) {
+        kms = new KekKms(kms, config.kek(), System::nanoTime, log == null ? null : log::destroyed);
+      }
+      Supplier<KmsMetrics.Cache> cacheStats = () -> KmsMetrics.Cache.NONE;
+      if (config.cacheEnabled()) {
+        CachingKms caching =
+            new CachingKms(
+                kms, config.cache(), System::nanoTime, log == null ? null : log::destroyed, true);
+        cacheStats =
+            () -> {
+              CacheStats s = caching.stats();
+              return new KmsMetrics.Cache(
+                  s.hits(), s.misses(), s.evictions(), s.expirations(), s.size());
+            };
+        kms = caching;
+      }
+      InstrumentedKms callerMetrics = new InstrumentedKms(kms, cacheStats, System::nanoTime);
+      kms = callerMetrics;
+      if (audit != null) {
+        kms = new AuditingKms(kms, audit);
+      }
+      return new KmsBridge(config, provider, kms, callerMetrics, providerCalls);
+    } catch (RuntimeException e) {
+      if (audit != null) {
+        audit.close();
+      }
+      provider.close();
+      throw e instanceof KmsConfigException
+          ? e
+          : new KmsConfigException(
+              provider.providerId(), null, "cannot assemble KMS bridge: " + e.getMessage(), e);
+    }
+  }
+
+  private static AuditLog auditLog(KmsBridgeConfig config, Clock clock) {
+    AuditSink sink =
+        switch (config.auditSink()) {
+          case SLF4J -> new Slf4jAuditSink();
+          case FILE -> new FileAuditSink(config.auditFile());
+          case NONE -> null;
+        };
+    return sink == null
+        ? null
+        : new AuditLog(sink, config.auditPrincipal(), config.auditContext(), clock);
+  }
+
+  /** The configuration this bridge was built from. */
+  public KmsBridgeConfig config() {
+    return config;
+  }
+
+  /** Calls, errors and latency as callers saw them, with the DEK cache's counters. */
+  public KmsMetrics metrics() {
+    return callerMetrics.snapshot();
+  }
+
+  /** Every attempt that reached the provider (retries included). */
+  public KmsMetrics providerMetrics() {
+    return providerCalls.snapshot();
+  }
+
+  /**
+   * Key management on the provider, if it supports it. Goes straight to the provider: admin calls
+   * are neither cached, retried nor audited here (the admin CLI audits its own actions).
+   */
+  public Optional<KmsAdmin> admin() {
+    return provider instanceof KmsAdmin a ? Optional.of(a) : Optional.empty();
+  }
+
+  @Override
+  public String providerId() {
+    return top.providerId();
+  }
+
+  @Override
+  public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
+    return top.generateDataKey(masterKeyName);
+  }
+
+  @Override
+  public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
+    return top.unwrap(wrapped);
+  }
+
+  @Override
+  public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
+    return top.rewrap(wrapped);
+  }
+
+  @Override
+  public CompletionStage<List<WrappedKey>> rewrapAll(List<WrappedKey> wrapped) {
+    return top.rewrapAll(wrapped);
+  }
+
+  @Override
+  public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
+    return top.describe(masterKeyName);
+  }
+
+  /** Destroys cached keys, stops background threads, closes the provider and the audit sink. */
+  @Override
+  public void close() {
+    top.close();
+  }
+}
