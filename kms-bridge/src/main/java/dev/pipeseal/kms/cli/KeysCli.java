@@ -5,12 +5,18 @@ import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.KmsProviders;
 import dev.pipeseal.kms.MasterKeyInfo;
+import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.bridge.KmsBridgeConfig;
 import dev.pipeseal.kms.json.FlatJson;
 import dev.pipeseal.kms.registry.CorruptRecordException;
 import dev.pipeseal.kms.registry.KeyRegistries;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
+import dev.pipeseal.kms.rotation.RegistryRewrapper;
+import dev.pipeseal.kms.rotation.RewrapReport;
 import java.io.PrintStream;
+import java.net.URI;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +83,14 @@ public final class KeysCli {
     if (options.command().equals("compact")) {
       return compact(options, out, err);
     }
-    try (Kms kms = KmsProviders.open(options.kmsUri(), options.config())) {
+    // Through the bridge stack, not the bare provider: records wrapped under a KEK (the default
+    // for connectors) can only be rewrapped by the KEK layer, and every operation is audited.
+    URI uri = URI.create(options.kmsUri());
+    try (Kms kms =
+        KmsBridge.assemble(
+            KmsProviders.open(uri, options.config()),
+            KmsBridgeConfig.defaults(uri, options.config()),
+            Clock.systemUTC())) {
       return execute(options, kms, out, err);
     } catch (KmsException | RegistryException e) {
       err.println("pipeseal keys: " + e.getMessage());
@@ -115,8 +128,13 @@ public final class KeysCli {
   private int rewrap(CliOptions options, Kms kms, PrintStream out, PrintStream err) {
     try (KeyRegistry registry = KeyRegistries.open(options.registry(), options.config())) {
       RewrapReport report =
-          new Rewrapper(
-                  kms, registry, options.keyName(), options.dryRun(), options.batchSize(), err)
+          new RegistryRewrapper(
+                  kms,
+                  registry,
+                  options.keyName(),
+                  options.dryRun(),
+                  options.batchSize(),
+                  line -> err.println("pipeseal keys: " + line))
               .run();
       if (options.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -152,7 +170,7 @@ public final class KeysCli {
           out.printf("failed %d%n", report.failed());
         }
       }
-      return report.exitCode(options.dryRun());
+      return exitCode(report, options.dryRun());
     }
   }
 
@@ -179,7 +197,17 @@ public final class KeysCli {
     }
   }
 
+  static int exitCode(RewrapReport report, boolean dryRun) {
+    if (report.complete()) {
+      return ExitCode.OK;
+    }
+    return report.partial(dryRun) ? ExitCode.PARTIAL : ExitCode.FAILED;
+  }
+
   private static KmsAdmin admin(Kms kms) {
+    if (kms instanceof KmsBridge bridge && bridge.admin().isPresent()) {
+      return bridge.admin().get();
+    }
     if (kms instanceof KmsAdmin admin) {
       return admin;
     }

@@ -3,6 +3,7 @@ package dev.pipeseal.kms.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pipeseal.kms.rotation.RewrapReport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -128,10 +129,14 @@ class CliOptionsTest {
 
   @Test
   void exitCodeOfRewrapReports() {
-    assertThat(new RewrapReport(3, 3, 0, 0, 0, 0, java.util.Map.of()).exitCode(false)).isZero();
-    assertThat(new RewrapReport(3, 1, 1, 1, 1, 0, java.util.Map.of()).exitCode(false)).isEqualTo(2);
-    assertThat(new RewrapReport(2, 0, 2, 0, 2, 0, java.util.Map.of()).exitCode(false)).isEqualTo(1);
-    assertThat(new RewrapReport(2, 0, 1, 0, 1, 0, java.util.Map.of()).exitCode(true)).isEqualTo(2);
+    assertThat(KeysCli.exitCode(new RewrapReport(3, 3, 0, 0, 0, 0, java.util.Map.of()), false))
+        .isZero();
+    assertThat(KeysCli.exitCode(new RewrapReport(3, 1, 1, 1, 1, 0, java.util.Map.of()), false))
+        .isEqualTo(2);
+    assertThat(KeysCli.exitCode(new RewrapReport(2, 0, 2, 0, 2, 0, java.util.Map.of()), false))
+        .isEqualTo(1);
+    assertThat(KeysCli.exitCode(new RewrapReport(2, 0, 1, 0, 1, 0, java.util.Map.of()), true))
+        .isEqualTo(2);
   }
 
   static PrintStream print(ByteArrayOutputStream out) {

@@ -1,4 +1,4 @@
-package dev.pipeseal.kms.cli;
+package dev.pipeseal.kms.rotation;
 
 import java.util.Map;
 
@@ -13,7 +13,7 @@ import java.util.Map;
  * @param skipped records of another provider or another key than {@code --key}
  * @param staleByKey stale records per master key name
  */
-record RewrapReport(
+public record RewrapReport(
     long scanned,
     long current,
     long stale,
@@ -21,15 +21,17 @@ record RewrapReport(
     long failed,
     long skipped,
     Map<String, Long> staleByKey) {
-  RewrapReport {
+  public RewrapReport {
     staleByKey = Map.copyOf(staleByKey);
   }
 
-  int exitCode(boolean dryRun) {
-    long succeeded = current + rewrapped + (dryRun ? stale : 0);
-    if (failed == 0) {
-      return ExitCode.OK;
-    }
-    return succeeded > 0 ? ExitCode.PARTIAL : ExitCode.FAILED;
+  /** Nothing failed. */
+  public boolean complete() {
+    return failed == 0;
+  }
+
+  /** Some records failed and some were done (or already current). */
+  public boolean partial(boolean dryRun) {
+    return failed > 0 && current + rewrapped + (dryRun ? stale : 0) > 0;
   }
 }

@@ -1,4 +1,4 @@
-package dev.pipeseal.kms.cli;
+package dev.pipeseal.kms.rotation;
 
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsException;
@@ -8,7 +8,6 @@ import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryConflictException;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.kms.registry.RegistryRecord;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,13 +20,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Rewraps every registry record whose master key version is not current, in batches through {@link
  * Kms#rewrapAll}, publishing each result as a new record generation. A record that fails is counted
  * and reported, and the run goes on; a rerun picks up exactly what is still stale.
  */
-final class Rewrapper {
+public final class RegistryRewrapper {
   private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
 
   private final Kms kms;
@@ -35,7 +35,7 @@ final class Rewrapper {
   private final String keyFilter;
   private final boolean dryRun;
   private final int batchSize;
-  private final PrintStream err;
+  private final Consumer<String> problems;
 
   private final Map<String, String> currentVersions = new HashMap<>();
   private final Map<String, Long> staleByKey = new TreeMap<>();
@@ -47,22 +47,27 @@ final class Rewrapper {
   private long failed;
   private long skipped;
 
-  Rewrapper(
+  /**
+   * @param keyFilter only records of this master key, or null for all
+   * @param problems receives one line per record that failed (never key material)
+   */
+  public RegistryRewrapper(
       Kms kms,
       KeyRegistry registry,
       String keyFilter,
       boolean dryRun,
       int batchSize,
-      PrintStream err) {
+      Consumer<String> problems) {
     this.kms = kms;
     this.registry = registry;
     this.keyFilter = keyFilter;
     this.dryRun = dryRun;
     this.batchSize = batchSize;
-    this.err = err;
+    this.problems = problems;
   }
 
-  RewrapReport run() {
+  /** Scans the whole registry once; safe to rerun (only stale records are touched). */
+  public RewrapReport run() {
     Iterator<KeyId> ids = registry.ids().iterator();
     while (ids.hasNext()) {
       visit(ids.next());
@@ -172,7 +177,7 @@ final class Rewrapper {
 
   private void fail(KeyId id, RuntimeException e) {
     failed++;
-    err.println("pipeseal keys: record " + id + ": " + e.getMessage());
+    problems.accept("record " + id + ": " + e.getMessage());
   }
 
   private <T> T await(CompletableFuture<T> future) {
