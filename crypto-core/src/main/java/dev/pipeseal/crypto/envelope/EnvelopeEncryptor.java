@@ -7,6 +7,7 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.crypto.key.KeyDestroyedException;
 import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -44,6 +45,20 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     long used;
     EnvelopeContext sivContext;
     AesSiv.AssociatedData sivAd;
+    // header || context for the last context seen: one updateAAD call per value instead of two.
+    EnvelopeContext gcmContext;
+    byte[] gcmAad;
+
+    byte[] gcmAad(byte[] header, EnvelopeContext context) {
+      if (gcmContext == null || !gcmContext.sameBytes(context)) {
+        byte[] ctx = context.rawBytes();
+        byte[] aad = Arrays.copyOf(header, header.length + ctx.length);
+        System.arraycopy(ctx, 0, aad, header.length, ctx.length);
+        gcmAad = aad;
+        gcmContext = context;
+      }
+      return gcmAad;
+    }
   }
 
   private EnvelopeEncryptor(
@@ -193,7 +208,17 @@ public final class EnvelopeEncryptor implements AutoCloseable {
       case XAES_256_GCM:
         Gcm256 subkey = nextNonce(st);
         System.arraycopy(st.nonce, 0, out, body, XaesGcm.NONCE_BYTES);
-        subkey.seal(st.nonce, 12, 12, hdr, ctx, in, off, len, out, body + XaesGcm.NONCE_BYTES);
+        subkey.seal(
+            st.nonce,
+            12,
+            12,
+            st.gcmAad(hdr, context),
+            null,
+            in,
+            off,
+            len,
+            out,
+            body + XaesGcm.NONCE_BYTES);
         break;
       case AES_SIV:
         if (st.sivContext == null || !st.sivContext.sameBytes(context)) {
