@@ -1,8 +1,7 @@
 package dev.pipeseal.kms.hadoop;
 
 import dev.pipeseal.kms.KmsConfigException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.pipeseal.kms.secret.SecretSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -86,22 +85,7 @@ final class HadoopKmsConfig {
 
   /** Resolves {@code env:NAME} or {@code file:/path}; secrets are never given inline. */
   static String resolveSecret(String key, String reference) {
-    if (reference.startsWith("env:")) {
-      String value = System.getenv(reference.substring(4));
-      if (value == null) {
-        throw configError(key + " names an unset environment variable: " + reference);
-      }
-      return value;
-    }
-    if (reference.startsWith("file:")) {
-      Path path = Path.of(reference.substring(5));
-      try {
-        return Files.readString(path, StandardCharsets.UTF_8).strip();
-      } catch (IOException e) {
-        throw configError(key + " names an unreadable file: " + path);
-      }
-    }
-    throw configError(key + " must be a reference (env:NAME or file:/path), not a literal");
+    return new String(SecretSource.system().resolve(reference, HadoopKmsService.PROVIDER_ID, key));
   }
 
   private static int positiveInt(String key, String value) {

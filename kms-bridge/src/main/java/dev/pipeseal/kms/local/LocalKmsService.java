@@ -3,6 +3,7 @@ package dev.pipeseal.kms.local;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsService;
+import dev.pipeseal.kms.secret.SecretSource;
 import java.net.URI;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;

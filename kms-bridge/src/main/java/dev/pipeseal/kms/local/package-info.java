@@ -1,7 +1,5 @@
 /**
  * The local key store provider: master keys as versioned AES-256 entries in a password-protected
  * PKCS#12 file ({@code local:} URIs), for development, tests, quick starts and single-host jobs.
- * Also owns {@link dev.pipeseal.kms.local.SecretSource}, which resolves {@code env:} and {@code
- * file:} password references.
  */
 package dev.pipeseal.kms.local;

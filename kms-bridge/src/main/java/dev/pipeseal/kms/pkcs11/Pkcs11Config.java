@@ -1,7 +1,7 @@
 package dev.pipeseal.kms.pkcs11;
 
 import dev.pipeseal.kms.KmsConfigException;
-import java.io.IOException;
+import dev.pipeseal.kms.secret.SecretSource;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -126,22 +126,7 @@ public record Pkcs11Config(
    * @throws KmsConfigException naming the reference (never the PIN) if it cannot be read
    */
   char[] readPin() {
-    String value;
-    if (pin.startsWith("env:")) {
-      value = System.getenv(pin.substring(4));
-      if (value == null) {
-        throw config("PIN environment variable " + pin.substring(4) + " is not set");
-      }
-    } else {
-      String file = pin.substring(5);
-      try {
-        value = Files.readString(file.startsWith("//") ? Path.of(URI.create(pin)) : Path.of(file));
-      } catch (IOException | IllegalArgumentException e) {
-        throw config("cannot read PIN file " + file + ": " + e.getClass().getSimpleName());
-      }
-    }
-    // Files usually end with a newline that is not part of the PIN.
-    return value.strip().toCharArray();
+    return SecretSource.system().resolve(pin, PROVIDER, "pin");
   }
 
   /** Human-readable token selector for messages. */

@@ -13,6 +13,7 @@ import dev.pipeseal.kms.KmsProviders;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
+import dev.pipeseal.kms.secret.SecretSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

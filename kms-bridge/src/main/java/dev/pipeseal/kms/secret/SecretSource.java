@@ -1,4 +1,4 @@
-package dev.pipeseal.kms.local;
+package dev.pipeseal.kms.secret;
 
 import dev.pipeseal.kms.KmsConfigException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.pipeseal.kms.local;
+package dev.pipeseal.kms.secret;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
