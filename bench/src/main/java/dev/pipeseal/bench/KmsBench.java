@@ -1,0 +1,143 @@
+package dev.pipeseal.bench;
+
+import dev.pipeseal.crypto.batch.BatchEncryptor;
+import dev.pipeseal.crypto.batch.ColumnBatch;
+import dev.pipeseal.crypto.envelope.Algorithm;
+import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.WrappedKey;
+import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.bridge.KmsBridgeConfig;
+import dev.pipeseal.kms.envelope.EnvelopeKeys;
+import dev.pipeseal.kms.envelope.EnvelopeReader;
+import dev.pipeseal.kms.hadoop.HadoopKmsService;
+import dev.pipeseal.kms.metrics.KmsMetrics;
+import dev.pipeseal.kms.testing.HadoopKmsServer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./bench/run kms}, against a real Hadoop KMS server started in its own JVM:
+ *
+ * <ul>
+ *   <li>{@code kms.unwrap-cached}: unwraps through the bridge (cache hits) vs the bare provider
+ *       (one HTTP round trip each), same wrapped keys, alternating rounds.
+ *   <li>{@code kms.calls-per-1m}: KMS calls made while 10^6 values are encrypted under one master
+ *       key, a new DEK every 10,000 values (as a Kafka producer with a DEK record limit would), and
+ *       all decrypted again by fresh readers (as many short tasks would).
+ * </ul>
+ */
+final class KmsBench {
+  private static final int KEYS = 200;
+  private static final int ROUNDS = 15;
+  private static final EnvelopeContext CONTEXT = EnvelopeContext.of("bench.kms");
+
+  private KmsBench() {}
+
+  static void run(String[] args) throws Exception {
+    try (HadoopKmsServer server = HadoopKmsServer.builder().start()) {
+      server.createKey("bench");
+      unwrapCachedVsUncached(server);
+      callsPerMillion(server);
+    }
+  }
+
+  private static Kms provider(HadoopKmsServer server) {
+    return new HadoopKmsService().create(server.uri(), server.clientConfig());
+  }
+
+  private static void unwrapCachedVsUncached(HadoopKmsServer server) {
+    try (Kms bare = provider(server);
+        KmsBridge bridge =
+            KmsBridge.assemble(
+                provider(server),
+                KmsBridgeConfig.defaults(server.uri(), server.clientConfig()),
+                Clock.systemUTC())) {
+      // Plain provider-wrapped keys, so both sides unwrap exactly the same records.
+      List<WrappedKey> wrapped = new ArrayList<>();
+      for (int i = 0; i < KEYS; i++) {
+        try (DataKeyPair pair = EnvelopeKeys.await(bare.generateDataKey("bench"))) {
+          wrapped.add(pair.wrapped());
+        }
+      }
+      Runnable uncached = () -> unwrapAll(bare, wrapped);
+      Runnable cached = () -> unwrapAll(bridge, wrapped);
+      for (int i = 0; i < 5; i++) {
+        uncached.run();
+        cached.run();
+      }
+      double[] c = new double[ROUNDS];
+      double[] u = new double[ROUNDS];
+      for (int i = 0; i < ROUNDS; i++) {
+        c[i] = time(cached);
+        u[i] = time(uncached);
+      }
+      BenchReport.ratio(
+          "kms.unwrap-cached",
+          KEYS / BenchReport.median(c),
+          KEYS / BenchReport.median(u),
+          "unwraps/s");
+    }
+  }
+
+  private static void unwrapAll(Kms kms, List<WrappedKey> wrapped) {
+    for (WrappedKey w : wrapped) {
+      EnvelopeKeys.await(kms.unwrap(w)).close();
+    }
+  }
+
+  private static void callsPerMillion(HadoopKmsServer server) {
+    int values = 1_000_000;
+    int perDek = 10_000;
+    int perReader = 100_000;
+    try (KmsBridge bridge =
+        KmsBridge.assemble(
+            provider(server),
+            KmsBridgeConfig.defaults(server.uri(), server.clientConfig()),
+            Clock.systemUTC())) {
+      EnvelopeKeys keys = EnvelopeKeys.inline(bridge);
+      byte[][] batch = new byte[perDek][];
+      for (int i = 0; i < perDek; i++) {
+        batch[i] = new byte[32];
+      }
+      ColumnBatch plain = ColumnBatch.of(batch);
+      List<byte[]> firstOfEachDek = new ArrayList<>();
+      long encrypted = 0;
+      while (encrypted < values) {
+        try (DataKeyPair pair = keys.generate("bench");
+            BatchEncryptor enc =
+                BatchEncryptor.create(
+                    pair.plaintext(),
+                    Algorithm.XAES_256_GCM,
+                    keys.inlineReference(pair.wrapped()))) {
+          ColumnBatch sealed = enc.encrypt(plain, CONTEXT);
+          firstOfEachDek.add(sealed.value(0));
+          encrypted += sealed.count();
+        }
+      }
+      // Decrypt one value per DEK with a fresh reader per "task" of 100k values.
+      int dekPerReader = perReader / perDek;
+      for (int start = 0; start < firstOfEachDek.size(); start += dekPerReader) {
+        try (EnvelopeReader reader = new EnvelopeReader(keys)) {
+          for (int i = start; i < Math.min(start + dekPerReader, firstOfEachDek.size()); i++) {
+            reader.decrypt(firstOfEachDek.get(i), CONTEXT);
+          }
+        }
+      }
+      KmsMetrics provider = bridge.providerMetrics();
+      long calls =
+          provider.operations().values().stream().mapToLong(KmsMetrics.Operation::calls).sum();
+      BenchReport.value("kms.calls-per-1m", calls, "KMS calls per 10^6 encryptions");
+      BenchReport.value(
+          "kms.deks-per-1m", firstOfEachDek.size(), "DEKs generated per 10^6 encryptions");
+    }
+  }
+
+  private static double time(Runnable r) {
+    long t0 = System.nanoTime();
+    r.run();
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}
