@@ -5,6 +5,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import dev.pipeseal.crypto.key.DataKey;
 import org.junit.jupiter.api.Test;
 
 /** Layering of the bridge: Hadoop stays optional, nothing depends upward, nothing prints. */
@@ -51,6 +52,22 @@ class LayeringTest {
         .that()
         .resideOutsideOfPackage("dev.pipeseal.kms.cli..")
         .should(com.tngtech.archunit.library.GeneralCodingRules.ACCESS_STANDARD_STREAMS)
+        .check(BRIDGE);
+  }
+
+  @Test
+  void onlyWrappingCodeBorrowsKeyMaterial() {
+    // Plaintext DEK bytes leave DataKey only to be wrapped by a provider or the KEK layer.
+    noClasses()
+        .that()
+        .resideOutsideOfPackages(
+            "dev.pipeseal.kms.local..",
+            "dev.pipeseal.kms.pkcs11..",
+            "dev.pipeseal.kms.hadoop..",
+            "dev.pipeseal.kms.hierarchy..",
+            "dev.pipeseal.kms.pq..")
+        .should()
+        .callMethod(DataKey.class, "withMaterial", java.util.function.Function.class)
         .check(BRIDGE);
   }
 
