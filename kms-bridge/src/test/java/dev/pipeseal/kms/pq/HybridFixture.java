@@ -27,9 +27,20 @@ final class HybridFixture {
   HybridKms reader(String store) {
     Map<String, String> c = new HashMap<>();
     c.put(HybridConfig.PRIVATE_KEYS, dir.resolve(store + ".p12").toString());
-    c.put(HybridConfig.PASSWORD, "env:" + store);
+    c.put(HybridConfig.PASSWORD, passwordReference(store));
     c.put(HybridConfig.CREATE, "true");
     return HybridKms.open(HybridConfig.parse(uri(), c), SECRETS);
+  }
+
+  /** A {@code file:} reference to a password file holding {@code pw-STORE}. */
+  String passwordReference(String store) {
+    try {
+      Path file = dir.resolve(store + ".pass");
+      java.nio.file.Files.writeString(file, "pw-" + store + "\n");
+      return "file:" + file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Public keys only. */
@@ -41,7 +52,7 @@ final class HybridFixture {
     Map<String, String> p = new HashMap<>();
     p.put("pipeseal.kms.uri", uri().toString());
     p.put("pipeseal.kms.provider.private-keys", dir.resolve(store + ".p12").toString());
-    p.put("pipeseal.kms.provider.password", "env:" + store);
+    p.put("pipeseal.kms.provider.password", passwordReference(store));
     p.put("pipeseal.kms.audit.sink", "none");
     return p;
   }
