@@ -342,4 +342,70 @@ class HybridKmsTest {
       assertThat(material(dek)).isEqualTo(material(pair.plaintext()));
     }
   }
+
+  @Test
+  void sixteenLongRecipientsFitTheRecordLimitAndSeventeenAreRefused() {
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 17; i++) {
+      String name = String.format("r%02d", i) + "x".repeat(125);
+      names.add(name);
+      admin.createKey(name);
+    }
+    String sixteen = String.join("+", names.subList(0, 16));
+    try (DataKeyPair pair = await(writer.generateDataKey(sixteen))) {
+      byte[] record = WrappedKeyCodec.toBinary(pair.wrapped());
+      assertThat(pair.wrapped().bytes()).hasSize(35 + 16 * (1173 + 128));
+      assertThat(record.length).isLessThan(65535);
+      try (DataKey dek = await(admin.unwrap(WrappedKeyCodec.fromBinary(record)))) {
+        assertThat(material(dek)).isEqualTo(material(pair.plaintext()));
+      }
+    }
+    assertThatThrownBy(() -> await(writer.generateDataKey(String.join("+", names))))
+        .isInstanceOf(UnknownKeyException.class)
+        .hasMessageContaining("at most 16");
+  }
+
+  @Test
+  void concurrentWritersAndReaders() throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  int ok = 0;
+                  for (int i = 0; i < 25; i++) {
+                    try (DataKeyPair pair = await(writer.generateDataKey("data-team+break-glass"));
+                        DataKey dek = await(admin.unwrap(pair.wrapped()))) {
+                      if (Arrays.equals(material(dek), material(pair.plaintext()))) {
+                        ok++;
+                      }
+                    }
+                  }
+                  return ok;
+                }));
+      }
+      for (java.util.concurrent.Future<Integer> f : results) {
+        assertThat(f.get()).isEqualTo(25);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void errorsAndToStringsNeverShowKeyMaterial() {
+    try (DataKeyPair pair = await(writer.generateDataKey("data-team"))) {
+      String dekHex = java.util.HexFormat.of().formatHex(material(pair.plaintext()));
+      String dekB64 = java.util.Base64.getEncoder().encodeToString(material(pair.plaintext()));
+      Throwable e =
+          org.assertj.core.api.Assertions.catchThrowable(
+              () -> await(writer.unwrap(pair.wrapped())));
+      for (String text : List.of(String.valueOf(e), pair.toString(), pair.wrapped().toString())) {
+        assertThat(text).doesNotContain(dekHex).doesNotContain(dekB64);
+      }
+    }
+  }
 }
