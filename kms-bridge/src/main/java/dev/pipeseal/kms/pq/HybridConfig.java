@@ -24,11 +24,31 @@ import java.util.Map;
  *     password ({@code password}); required with {@code private-keys}
  * @param create create an empty private key store and recipients file when missing ({@code create},
  *     default false; for the admin setting up recipients)
+ * @param sealUri when set ({@code seal.uri}, e.g. {@code pkcs11:token=pipeseal}), {@code
+ *     private-keys} is a file of seeds sealed by that KMS instead of a PKCS#12 file, and no {@code
+ *     password} is used
+ * @param sealKey master key of the sealing KMS that wraps the seeds ({@code seal.key})
+ * @param sealConfig settings of the sealing provider: every {@code seal.*} setting but {@code
+ *     seal.uri} and {@code seal.key}, prefix removed (e.g. {@code seal.pin})
  */
-public record HybridConfig(Path recipients, Path privateKeys, String password, boolean create) {
+public record HybridConfig(
+    Path recipients,
+    Path privateKeys,
+    String password,
+    boolean create,
+    String sealUri,
+    String sealKey,
+    Map<String, String> sealConfig) {
   public static final String PRIVATE_KEYS = "private-keys";
   public static final String PASSWORD = "password";
   public static final String CREATE = "create";
+  public static final String SEAL_PREFIX = "seal.";
+  public static final String SEAL_URI = "seal.uri";
+  public static final String SEAL_KEY = "seal.key";
+
+  public HybridConfig {
+    sealConfig = Map.copyOf(sealConfig);
+  }
 
   /** Reads the URI and provider settings; unknown settings are ignored (the SPI contract). */
   public static HybridConfig parse(URI uri, Map<String, String> config) {
@@ -45,6 +65,39 @@ public record HybridConfig(Path recipients, Path privateKeys, String password, b
       }
     }
     String password = settings.get(PASSWORD);
+    String sealUri = settings.get(SEAL_URI);
+    String sealKey = settings.get(SEAL_KEY);
+    Map<String, String> sealConfig = new LinkedHashMap<>();
+    settings.forEach(
+        (k, v) -> {
+          if (k.startsWith(SEAL_PREFIX) && !k.equals(SEAL_URI) && !k.equals(SEAL_KEY)) {
+            sealConfig.put(k.substring(SEAL_PREFIX.length()), v);
+          }
+        });
+    if (sealUri != null) {
+      if (privateKeys == null) {
+        throw config("'" + SEAL_URI + "' needs '" + PRIVATE_KEYS + "' (the sealed seeds file)");
+      }
+      if (sealKey == null || sealKey.isBlank()) {
+        throw config("'" + SEAL_URI + "' needs '" + SEAL_KEY + "' (the sealing master key)");
+      }
+      if (sealUri.regionMatches(true, 0, HybridKms.PROVIDER_ID + ":", 0, 7)) {
+        throw config("'" + SEAL_URI + "' cannot be another hybrid provider");
+      }
+      if (password != null) {
+        throw config(
+            "'" + PASSWORD + "' is not used with '" + SEAL_URI + "'; give seal.* settings");
+      }
+      String create = settings.getOrDefault(CREATE, "false").trim().toLowerCase(Locale.ROOT);
+      if (!create.equals("true") && !create.equals("false")) {
+        throw config("'" + CREATE + "' must be true or false");
+      }
+      return new HybridConfig(
+          recipients, privateKeys, null, create.equals("true"), sealUri, sealKey, sealConfig);
+    }
+    if (sealKey != null || !sealConfig.isEmpty()) {
+      throw config("'" + SEAL_PREFIX + "*' settings need '" + SEAL_URI + "'");
+    }
     if (privateKeys != null && (password == null || password.isEmpty())) {
       throw config("'" + PRIVATE_KEYS + "' needs '" + PASSWORD + "' (env:NAME or file:/path)");
     }
@@ -58,7 +111,8 @@ public record HybridConfig(Path recipients, Path privateKeys, String password, b
     if (create.equals("true") && privateKeys == null) {
       throw config("'" + CREATE + "=true' needs '" + PRIVATE_KEYS + "'");
     }
-    return new HybridConfig(recipients, privateKeys, password, create.equals("true"));
+    return new HybridConfig(
+        recipients, privateKeys, password, create.equals("true"), null, null, Map.of());
   }
 
   /** True when this process can only encrypt. */

@@ -7,6 +7,7 @@ import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
+import dev.pipeseal.kms.KmsProviders;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
@@ -45,11 +46,11 @@ public final class HybridKms implements Kms, KmsAdmin {
   public static final String ALGORITHM = HybridFormat.ALGORITHM;
 
   private final RecipientFile recipients;
-  private final RecipientKeyStore privateKeys; // null on write-only producers
+  private final PrivateKeyStore privateKeys; // null on write-only producers
   private final SecureRandom random;
   private volatile boolean closed;
 
-  private HybridKms(RecipientFile recipients, RecipientKeyStore privateKeys, SecureRandom random) {
+  private HybridKms(RecipientFile recipients, PrivateKeyStore privateKeys, SecureRandom random) {
     this.recipients = recipients;
     this.privateKeys = privateKeys;
     this.random = random;
@@ -63,15 +64,24 @@ public final class HybridKms implements Kms, KmsAdmin {
   /** As {@link #open(HybridConfig, SecretSource)} with a chosen randomness source (tests). */
   static HybridKms open(HybridConfig config, SecretSource secrets, SecureRandom random) {
     RecipientFile file = new RecipientFile(config.recipients());
-    RecipientKeyStore store = null;
+    PrivateKeyStore store = null;
     try {
-      if (!config.writeOnly()) {
+      if (config.sealUri() != null) {
+        store =
+            SealedRecipientStore.open(
+                config.privateKeys(),
+                KmsProviders.open(config.sealUri(), config.sealConfig()),
+                config.sealKey(),
+                config.create());
+      } else if (!config.writeOnly()) {
         char[] password = secrets.resolve(config.password(), PROVIDER_ID, HybridConfig.PASSWORD);
         try {
           store = RecipientKeyStore.open(config.privateKeys(), password, config.create());
         } finally {
           Arrays.fill(password, '\0');
         }
+      }
+      if (!config.writeOnly()) {
         if (config.create() && !file.exists()) {
           createEmptyRecipients(file);
         }
@@ -225,25 +235,19 @@ public final class HybridKms implements Kms, KmsAdmin {
       throw new UnknownKeyException(PROVIDER_ID, name, "no such recipient");
     }
     int version = existing == null ? 1 : existing.lastKey() + 1;
-    byte[] seed = new byte[XWing.SEED_BYTES];
-    random.nextBytes(seed);
+    // Private first: a private key without its public line is harmless, the reverse would let
+    // writers encrypt to a key nobody holds.
+    byte[] publicKey = privateKeys.create(name, version, random);
     try {
-      XWing.PrivateKeyPair pair = XWing.fromSeed(seed);
-      byte[] publicKey = pair.publicKey();
-      pair.destroy();
-      // Private first: a private key without its public line is harmless, the reverse would let
-      // writers encrypt to a key nobody holds.
-      privateKeys.add(name, version, seed);
       recipients.add(new RecipientPublicKey(name, version, publicKey));
-    } catch (GeneralSecurityException e) {
-      throw new KmsException(PROVIDER_ID, name, "key generation failed: " + e.getClass());
     } catch (IOException e) {
       throw new KmsConfigException(
           PROVIDER_ID,
           name,
-          "cannot update recipients file " + recipients.location() + ": " + e.getClass());
-    } finally {
-      Arrays.fill(seed, (byte) 0);
+          "cannot update recipients file "
+              + recipients.location()
+              + ": "
+              + e.getClass().getSimpleName());
     }
     return info(name);
   }
@@ -353,6 +357,7 @@ public final class HybridKms implements Kms, KmsAdmin {
       if (key == null) {
         continue;
       }
+      checkMatchesPublic(name, s, key);
       try {
         return HybridWrapper.unwrap(parsed, s, key, labels);
       } catch (GeneralSecurityException e) {
@@ -368,7 +373,26 @@ public final class HybridKms implements Kms, KmsAdmin {
       }
     }
     throw new NoPrivateKeyException(
-        PROVIDER_ID, name, describe(parsed), "not in " + privateKeys.file());
+        PROVIDER_ID, name, describe(parsed), "not in " + privateKeys.location());
+  }
+
+  /** A swapped or corrupted private entry must not pass for the recipient's key. */
+  private void checkMatchesPublic(String name, HybridFormat.Stanza s, XWing.PrivateKeyPair key) {
+    NavigableMap<Integer, RecipientPublicKey> versions = recipients.keys().get(s.recipient());
+    RecipientPublicKey published = versions == null ? null : versions.get(s.version());
+    if (published != null && !Arrays.equals(published.key(), key.publicKey())) {
+      throw new KmsConfigException(
+          PROVIDER_ID,
+          name,
+          "private key of recipient "
+              + s.recipient()
+              + "@"
+              + s.version()
+              + " in "
+              + privateKeys.location()
+              + " does not match its public key in "
+              + recipients.location());
+    }
   }
 
   private static String describe(HybridFormat.Parsed parsed) {

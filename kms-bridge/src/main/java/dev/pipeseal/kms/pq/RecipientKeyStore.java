@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -26,7 +27,7 @@ import javax.crypto.spec.SecretKeySpec;
  * secrets; it is never used as an AES key). Seeds are expanded to key pairs once per load and kept
  * in memory until the store is closed.
  */
-final class RecipientKeyStore implements AutoCloseable {
+final class RecipientKeyStore implements PrivateKeyStore {
   private static final Pattern ALIAS = Pattern.compile("(.+)#([1-9][0-9]{0,8})");
 
   private final Path file;
@@ -57,17 +58,35 @@ final class RecipientKeyStore implements AutoCloseable {
     }
   }
 
-  Path file() {
-    return file;
+  @Override
+  public String location() {
+    return file.toString();
   }
 
-  /** The key pair of recipient {@code name} version {@code version}, or null if not held. */
-  XWing.PrivateKeyPair get(String name, int version) {
+  @Override
+  public XWing.PrivateKeyPair get(String name, int version) {
     return current().keys().get(name + "#" + version);
   }
 
+  @Override
+  public byte[] create(String name, int version, SecureRandom random) {
+    byte[] seed = new byte[XWing.SEED_BYTES];
+    random.nextBytes(seed);
+    try {
+      XWing.PrivateKeyPair pair = XWing.fromSeed(seed);
+      byte[] publicKey = pair.publicKey();
+      pair.destroy();
+      add(name, version, seed);
+      return publicKey;
+    } catch (java.security.GeneralSecurityException e) {
+      throw config("key generation failed: " + e.getClass().getSimpleName());
+    } finally {
+      Arrays.fill(seed, (byte) 0);
+    }
+  }
+
   /** Adds a version (admin). The caller zeroes {@code seed}. */
-  void add(String name, int version, byte[] seed) {
+  private void add(String name, int version, byte[] seed) {
     try {
       AtomicFile.withLock(
           file,
