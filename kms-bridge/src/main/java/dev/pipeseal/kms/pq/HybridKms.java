@@ -81,10 +81,8 @@ public final class HybridKms implements Kms, KmsAdmin {
           Arrays.fill(password, '\0');
         }
       }
-      if (!config.writeOnly()) {
-        if (config.create() && !file.exists()) {
-          createEmptyRecipients(file);
-        }
+      if (!config.writeOnly() && config.create() && !file.exists()) {
+        createEmptyRecipients(file);
       }
       file.keys(); // fail fast on a missing or broken recipients file
       return new HybridKms(file, store, random);
