@@ -13,7 +13,7 @@ import java.util.List;
  * <pre>
  * u8 format version (0x01) | u8 KEM id (0x01 = X-Wing) | u8 stanza count n (1..16)
  * n x ( u8 len | recipient name | u32 recipient key version | X-Wing ct (1120) | sealed DEK (48) )
- * header MAC (32): HMAC-SHA256 over every byte before it and the labels
+ * header MAC (32): HMAC-SHA256 over every byte before it, keyed from the DEK and the labels
  * </pre>
  */
 final class HybridFormat {
