@@ -15,8 +15,10 @@ import java.util.Properties;
 /**
  * A parsed command line; built only by {@link #parse}.
  *
- * @param command {@code create}, {@code list}, {@code describe}, {@code rotate}, {@code rewrap} or
- *     {@code compact} or {@code help}
+ * @param command {@code create}, {@code list}, {@code describe}, {@code rotate}, {@code rewrap},
+ *     {@code compact}, {@code recipient} or {@code help}
+ * @param subcommand of {@code recipient}: {@code create}, {@code list}, {@code rotate} or {@code
+ *     export-public}; null otherwise
  * @param keyName the NAME operand of create/describe/rotate, or the {@code --key} filter of rewrap
  * @param kmsUri provider URI ({@code --kms}, or {@code uri} in the config); null for compact
  * @param config provider and registry settings: the {@code --config} file overlaid with {@code
@@ -28,6 +30,7 @@ import java.util.Properties;
  */
 record CliOptions(
     String command,
+    String subcommand,
     String keyName,
     String kmsUri,
     Map<String, String> config,
@@ -38,7 +41,9 @@ record CliOptions(
   static final String PREFIX = "pipeseal.kms.";
   static final int DEFAULT_BATCH = 100;
   private static final List<String> COMMANDS =
-      List.of("create", "list", "describe", "rotate", "rewrap", "compact", "help");
+      List.of("create", "list", "describe", "rotate", "rewrap", "compact", "recipient", "help");
+  private static final List<String> RECIPIENT_COMMANDS =
+      List.of("create", "list", "rotate", "export-public");
 
   CliOptions {
     config = Map.copyOf(config);
@@ -94,13 +99,23 @@ record CliOptions(
       if (!help && operands.isEmpty()) {
         throw new UsageException("missing command");
       }
-      return new CliOptions("help", null, null, Map.of(), json, null, false, DEFAULT_BATCH);
+      return new CliOptions("help", null, null, null, Map.of(), json, null, false, DEFAULT_BATCH);
     }
     String command = operands.get(0);
     if (!COMMANDS.contains(command)) {
       throw new UsageException("unknown command '" + command + "'");
     }
-    boolean needsName = List.of("create", "describe", "rotate").contains(command);
+    String subcommand = null;
+    if (command.equals("recipient")) {
+      if (operands.size() < 2 || !RECIPIENT_COMMANDS.contains(operands.get(1))) {
+        throw new UsageException("recipient needs one of " + RECIPIENT_COMMANDS);
+      }
+      subcommand = operands.remove(1);
+    }
+    boolean needsName =
+        subcommand == null
+            ? List.of("create", "describe", "rotate").contains(command)
+            : !subcommand.equals("list");
     int expected = needsName ? 2 : 1;
     if (operands.size() != expected) {
       throw new UsageException(
@@ -144,6 +159,7 @@ record CliOptions(
     }
     return new CliOptions(
         command,
+        subcommand,
         needsName ? operands.get(1) : keyFilter,
         kms,
         config,

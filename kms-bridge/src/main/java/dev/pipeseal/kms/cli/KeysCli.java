@@ -43,6 +43,13 @@ public final class KeysCli {
         compact --registry LOCATION
                            delete superseded record generations (after a rewrap, before
                            retiring old master key versions); needs no --kms
+        recipient create|rotate NAME
+                           hybrid provider: make a recipient key pair (version 1) or a new
+                           version; needs the private key store (provider.private-keys)
+        recipient list     hybrid provider: recipients, current versions, fingerprints
+        recipient export-public NAME
+                           hybrid provider: print NAME's current public key line, to add to a
+                           write-only producer's recipients file
       options:
         --kms URI          provider URI, e.g. pkcs11:token=pipeseal (or 'uri' in --config)
         --config FILE      provider settings (properties; keys with or without 'pipeseal.kms.')
@@ -119,6 +126,9 @@ public final class KeysCli {
       }
       case "rewrap" -> {
         return rewrap(options, kms, out, err);
+      }
+      case "recipient" -> {
+        return RecipientCommands.run(options, admin(kms), out, err);
       }
       default -> throw new IllegalStateException("unhandled command " + options.command());
     }
@@ -214,7 +224,7 @@ public final class KeysCli {
     throw new KmsException(kms.providerId(), null, "this provider does not support key management");
   }
 
-  private static void print(PrintStream out, CliOptions options, String command, MasterKeyInfo k) {
+  static void print(PrintStream out, CliOptions options, String command, MasterKeyInfo k) {
     if (options.json()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("command", command);
