@@ -1,6 +1,5 @@
 package dev.pipeseal.parquet.kms;
 
-import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.KmsBridgeConfig;
 import java.util.ArrayList;
@@ -40,7 +39,7 @@ public final class SharedBridges {
   }
 
   /** The shared bridge for these properties, opened on first use. */
-  public static Kms forProperties(Map<String, String> bridgeProperties) {
+  public static KmsBridge forProperties(Map<String, String> bridgeProperties) {
     return OPEN.computeIfAbsent(Map.copyOf(bridgeProperties), KmsBridge::open);
   }
 
