@@ -18,10 +18,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * {@code ./bench/run parquet [--rows N] [--rounds R] [--dir D]}: Spark local[2] writes N rows of
- * PII strings plus a 768-float embedding to Parquet, then reads every column back into the {@code
- * noop} sink. Rounds alternate between the variants of a case; each case reports the median of
- * per-round throughputs (rows/s).
+ * {@code ./bench/run parquet [--rows N] [--rounds R] [--dir D] [--key-bits 128|192|256]}: Spark
+ * local[2] writes N rows of PII strings plus a 768-float embedding to Parquet, then reads every
+ * column back into the {@code noop} sink. Rounds alternate between the variants of a case; each
+ * case reports the median of per-round throughputs (rows/s).
  *
  * <ul>
  *   <li>{@code write}, {@code read}: our factory and KMS client on the local key store vs the same
@@ -42,11 +42,13 @@ final class ParquetBench {
     long rows = 1_000_000;
     int rounds = 5;
     Path dir = null;
+    String keyBits = "256";
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rows" -> rows = Long.parseLong(args[i + 1]);
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--dir" -> dir = Path.of(args[i + 1]);
+        case "--key-bits" -> keyBits = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -61,7 +63,7 @@ final class ParquetBench {
     try {
       Dataset<Row> input = input(spark, rows);
       Map<String, String> plain = Map.of();
-      Map<String, String> ours = ours(work);
+      Map<String, String> ours = ours(work, keyBits);
       Map<String, String> stock = stock();
       // Warm up every path once (JIT, KEK caches, KMS client creation) with a small slice.
       Dataset<Row> warm = input.limit((int) Math.min(rows, 20_000));
@@ -118,7 +120,7 @@ final class ParquetBench {
   }
 
   /** Our factory, local key store, PII and embedding under separate master keys. */
-  private static Map<String, String> ours(Path work) throws IOException {
+  private static Map<String, String> ours(Path work, String keyBits) throws IOException {
     Path keys = Files.createDirectories(work.resolve("keys"));
     Path pass = keys.resolve("store.pass");
     Files.writeString(pass, "bench store password\n");
@@ -134,6 +136,7 @@ final class ParquetBench {
     o.put("pipeseal.parquet.columns.pii", String.join(",", PII));
     o.put("pipeseal.parquet.columns.emb", "type:array<float>");
     o.put("pipeseal.parquet.footer.key", "pii");
+    o.put("pipeseal.parquet.data-key-bits", keyBits);
     return Map.copyOf(o);
   }
 

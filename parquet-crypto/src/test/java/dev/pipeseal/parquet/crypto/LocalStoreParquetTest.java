@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.crypto.TagVerificationException;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -232,6 +233,26 @@ class LocalStoreParquetTest {
   }
 
   @Test
+  void policyFileWithCompleteColumnsEncryptsEveryColumn() throws Exception {
+    Path policyFile = dir.resolve("users.properties");
+    Files.writeString(
+        policyFile,
+        "pipeseal.parquet.columns.emb=type:array<float>\n"
+            + "pipeseal.parquet.footer.key=footer\n"
+            + "pipeseal.parquet.complete-columns=true\n"
+            + "pipeseal.parquet.footer.plaintext=true\n");
+    Configuration conf = Rows.conf(policy("pipeseal.parquet.policy.file", policyFile.toString()));
+    var f = file("t11");
+    Rows.write(conf, f, N);
+    Rows.verify(Rows.read(conf, f, null), N);
+    // The footer is readable, but even 'note' (no rule) is encrypted, with the footer key.
+    assertThatThrownBy(
+            () ->
+                Rows.read(new Configuration(), f, "message row { optional binary note (STRING); }"))
+        .isNotNull();
+  }
+
+  @Test
   void unknownMasterKeyOnWriteFails() throws Exception {
     Configuration conf = Rows.conf(policy("pipeseal.parquet.columns.nosuchkey", "ssn"));
     var f = file("t7");
@@ -258,7 +279,14 @@ class LocalStoreParquetTest {
       raf.seek(offset + 40);
       raf.write(b ^ 0x01);
     }
-    assertThatThrownBy(() -> Rows.read(conf, f, null)).isNotNull();
+    // Remove the local file system's checksum so the change reaches Parquet's own checks.
+    Files.deleteIfExists(dir.resolve("t8/.part-0.parquet.crc"));
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> Rows.read(conf, f, null));
+    boolean tagFailure = false;
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      tagFailure |= c instanceof TagVerificationException;
+    }
+    assertThat(tagFailure).as("GCM tag failure in %s", t).isTrue();
   }
 
   @Test
