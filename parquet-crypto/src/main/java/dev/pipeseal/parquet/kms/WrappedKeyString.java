@@ -4,6 +4,7 @@ import dev.pipeseal.crypto.PipesealCryptoException;
 import dev.pipeseal.crypto.aead.AesGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
+import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
 import java.io.ByteArrayOutputStream;
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The string our {@code KmsClient} hands Parquet for a wrapped key (format v1, see {@code
@@ -65,6 +67,17 @@ public record WrappedKeyString(WrappedKey wrapped, byte[] ciphertext) {
           "wrapped Parquet key fails authentication (tampered, or wrapped for another master key)",
           e);
     }
+  }
+
+  /**
+   * Rewraps a stored string under the current version of its master key, for rotation jobs: only
+   * the DEK record changes ({@code Kms.rewrap}, no key leaves the KMS layer); the Parquet key's
+   * ciphertext is kept. Returns {@code text} itself when the record is already current.
+   */
+  public static CompletionStage<String> rewrap(String text, String masterKey, Kms kms) {
+    WrappedKeyString parsed = decode(text, masterKey);
+    return kms.rewrap(parsed.wrapped())
+        .thenApply(w -> w.equals(parsed.wrapped()) ? text : parsed.withWrapped(w).encode());
   }
 
   /** The same Parquet key with another wrapped DEK record, e.g. after a rewrap. */

@@ -308,6 +308,46 @@ class LocalStoreParquetTest {
     assertThat(w.wrapped().masterKeyVersion()).isEqualTo("1");
   }
 
+  @Test
+  void rotationRewrapsExternalKeyMaterialWithoutTouchingData() throws Exception {
+    Path store = Files.createDirectories(dir.resolve("rotating-store"));
+    Map<String, String> own = KeySources.localStore(store);
+    KeySources.createKeys(own, "rot");
+    Map<String, String> w = new HashMap<>(own);
+    w.put("parquet.crypto.factory.class", FACTORY);
+    w.put("pipeseal.parquet.columns.rot", "ssn,embedding");
+    w.put("pipeseal.parquet.key-material", "external");
+    Configuration conf = Rows.conf(w);
+    var f = file("t12");
+    Rows.write(conf, f, N);
+    Path material = dir.resolve("t12/_KEY_MATERIAL_FOR_part-0.parquet.json");
+    String json = Files.readString(material);
+    var bridge = dev.pipeseal.parquet.kms.SharedBridges.forProperties(own);
+    bridge.admin().orElseThrow().rotateKey("rot");
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("wrappedKEK\\\\\":\\\\\"([A-Za-z0-9+/=]+)").matcher(json);
+    StringBuilder rewritten = new StringBuilder();
+    int rewrapped = 0;
+    while (m.find()) {
+      String fresh =
+          WrappedKeyString.rewrap(m.group(1), "rot", bridge).toCompletableFuture().join();
+      assertThat(WrappedKeyString.decode(fresh, "rot").wrapped().masterKeyVersion()).isEqualTo("2");
+      m.appendReplacement(
+          rewritten,
+          java.util.regex.Matcher.quoteReplacement(m.group().replace(m.group(1), fresh)));
+      rewrapped++;
+    }
+    m.appendTail(rewritten);
+    assertThat(rewrapped).isPositive();
+    // As a rotation job would: through the Hadoop file system (which keeps its checksum file).
+    var hadoopPath = new org.apache.hadoop.fs.Path(material.toUri());
+    try (var out = hadoopPath.getFileSystem(conf).create(hadoopPath, true)) {
+      out.write(rewritten.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    KeySources.reset(); // readers start cold: every key comes from the rewrapped material
+    Rows.verify(Rows.read(conf, f, null), N);
+  }
+
   static ParquetFileReader open(Configuration conf, org.apache.hadoop.fs.Path f)
       throws IOException {
     return ParquetFileReader.open(
