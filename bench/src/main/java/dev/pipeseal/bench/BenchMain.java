@@ -12,6 +12,7 @@ public final class BenchMain {
     suites.put("core", CoreBench::run);
     suites.put("kms", KmsBench::run);
     suites.put("pq", PqBench::run);
+    suites.put("parquet", ParquetBench::run);
     String which = args.length == 0 ? "all" : args[0];
     String[] rest =
         args.length <= 1 ? new String[0] : java.util.Arrays.copyOfRange(args, 1, args.length);
