@@ -117,7 +117,7 @@ class BrokerRoundTripTest {
 
   @Test
   void deterministicKeysKeepPartitioning() throws Exception {
-    String topic = broker.createTopic("keyed", 6, false);
+    String topic = broker.createTopic("keyed", 4, false);
     Map<String, List<Integer>> partitions = new HashMap<>();
     // Two producers (two processes in real life) must place equal keys on equal partitions.
     for (int p = 0; p < 2; p++) {

@@ -66,10 +66,24 @@ public final class KafkaBroker implements AutoCloseable {
     }
     try {
       admin.createTopics(List.of(t)).all().get();
+      awaitLeaders(name, partitions);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
     return name;
+  }
+
+  private void awaitLeaders(String topic, int partitions) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      var d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+      if (d.partitions().size() == partitions
+          && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("partitions of " + topic + " got no leader");
   }
 
   public Map<String, Object> producerConfig(Map<String, ?> extra) {
