@@ -39,6 +39,8 @@ final class KafkaBench {
   private KafkaBench() {}
 
   static void run(String[] args) throws Exception {
+    // The broker logs every topic creation at INFO; keep the output to BENCH lines.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     int records = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
     Path dir = Files.createTempDirectory("pipeseal-kafka-bench");
