@@ -136,6 +136,27 @@ class HadoopKmsBrokerTest {
           .doesNotContain("still down")
           .doesNotContain("after-restart");
     }
+    // A consumer that starts while the KMS is down fails with a clear error, never garbage...
+    kms.stop();
+    try (KafkaConsumer<String, String> consumer = broker.consumer(consumerProps("alice"))) {
+      consumer.subscribe(List.of(topic));
+      assertThatThrownBy(
+              () -> {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < deadline) {
+                  consumer.poll(Duration.ofMillis(200));
+                }
+              })
+          .isInstanceOf(RecordDeserializationException.class)
+          .satisfies(
+              e ->
+                  assertThat(BrokerRoundTripTest.rootMessages(e))
+                      .contains(topic)
+                      .contains("'pii'")
+                      .containsAnyOf("KmsUnavailable", "timed out"));
+    }
+    // ...and reads everything once it is back.
+    kms.restart();
     try (KafkaConsumer<String, String> consumer = broker.consumer(consumerProps("alice"))) {
       assertThat(KafkaBroker.drain(consumer, topic, sent.size()))
           .extracting(ConsumerRecord::value)

@@ -76,7 +76,13 @@ public final class KafkaBroker implements AutoCloseable {
   private void awaitLeaders(String topic, int partitions) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
-      var d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+      org.apache.kafka.clients.admin.TopicDescription d;
+      try {
+        d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+      } catch (java.util.concurrent.ExecutionException e) {
+        Thread.sleep(50); // metadata not propagated yet
+        continue;
+      }
       if (d.partitions().size() == partitions
           && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
         return;
