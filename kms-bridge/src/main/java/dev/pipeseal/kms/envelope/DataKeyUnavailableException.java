@@ -16,7 +16,7 @@ public final class DataKeyUnavailableException extends RuntimeException {
             + keyName
             + "': "
             + reason
-            + (cause == null ? "" : ": " + cause.getMessage()),
+            + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage()),
         cause);
     this.keyName = keyName;
   }

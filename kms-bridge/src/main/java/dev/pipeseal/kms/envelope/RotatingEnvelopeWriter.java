@@ -158,6 +158,12 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
     return generations.get();
   }
 
+  /** Whether the next DEK has been fetched and waits to take over (for tests and metrics). */
+  public boolean nextKeyReady() {
+    CompletableFuture<DataKeyPair> pending = next;
+    return pending != null && pending.isDone() && !pending.isCompletedExceptionally();
+  }
+
   /** Takes one value's worth of the current DEK, rotating if it is spent. */
   private Generation acquire() {
     while (true) {

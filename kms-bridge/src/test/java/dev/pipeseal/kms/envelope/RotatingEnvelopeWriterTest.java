@@ -77,6 +77,11 @@ class RotatingEnvelopeWriterTest {
       for (int i = 0; i < 9; i++) {
         w.encrypt(VALUE, CTX); // the 8th value starts the prefetch
       }
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!w.nextKeyReady() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(w.nextKeyReady()).isTrue();
       kms.hold(); // from now on the KMS answers nothing until released
       for (int i = 0; i < 10; i++) {
         w.encrypt(VALUE, CTX); // value 11 switches to the prefetched DEK
