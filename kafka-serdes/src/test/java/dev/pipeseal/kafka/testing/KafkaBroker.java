@@ -84,12 +84,32 @@ public final class KafkaBroker implements AutoCloseable {
         continue;
       }
       if (d.partitions().size() == partitions
-          && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())
+          && leadersServe(topic, partitions)) {
         return;
       }
       Thread.sleep(50);
     }
     throw new IllegalStateException("partitions of " + topic + " got no leader");
+  }
+
+  // Metadata can name a leader before the broker serves the partition; an idempotent producer
+  // whose first batch hits that window can stall on sequence errors. ListOffsets is answered by
+  // the leader itself, so success means the partitions take writes.
+  private boolean leadersServe(String topic, int partitions) throws InterruptedException {
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> q =
+        new HashMap<>();
+    for (int i = 0; i < partitions; i++) {
+      q.put(
+          new org.apache.kafka.common.TopicPartition(topic, i),
+          org.apache.kafka.clients.admin.OffsetSpec.latest());
+    }
+    try {
+      admin.listOffsets(q).all().get();
+      return true;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return false;
+    }
   }
 
   public Map<String, Object> producerConfig(Map<String, ?> extra) {
