@@ -1,0 +1,314 @@
+package dev.pipeseal.bench;
+
+import dev.pipeseal.kafka.serde.DecryptingDeserializer;
+import dev.pipeseal.kafka.serde.EncryptingSerializer;
+import dev.pipeseal.kms.bridge.KmsBridge;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * {@code ./bench/run kafka [records] [rounds]}: encrypting serializer and decrypting deserializer
+ * against plain byte-array clients, broker in this JVM, 1 KiB values. Plain and encrypted runs
+ * alternate; each case reports the median of per-round ratios (ours/plain throughput) and the
+ * median throughputs.
+ */
+final class KafkaBench {
+  private static final int VALUE_BYTES = 1024;
+  private static final int PARTITIONS = 1;
+
+  private KafkaBench() {}
+
+  static void run(String[] args) throws Exception {
+    // The broker logs every topic creation at INFO; keep the output to BENCH lines.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    int records = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+    Path dir = Files.createTempDirectory("pipeseal-kafka-bench");
+    Map<String, Object> kms = localKeys(dir);
+    try (KafkaClusterTestKit cluster = startBroker();
+        Admin admin = cluster.admin()) {
+      String bootstrap = cluster.bootstrapServers();
+      byte[][] values = values(4096);
+      serialize(kms, values, Math.max(records, 100_000), rounds);
+      produce(admin, bootstrap, kms, values, records, rounds);
+      consume(admin, bootstrap, kms, values, records, rounds);
+    }
+  }
+
+  // --- serialize-1k ---------------------------------------------------------------------------
+
+  private static void serialize(Map<String, Object> kms, byte[][] values, int n, int rounds) {
+    String[] strings = new String[values.length];
+    for (int i = 0; i < values.length; i++) {
+      strings[i] = new String(values[i], StandardCharsets.ISO_8859_1);
+    }
+    Map<String, Object> cfg = new HashMap<>(kms);
+    cfg.put("pipeseal.value.serializer", StringSerializer.class.getName());
+    try (EncryptingSerializer<String> ours = new EncryptingSerializer<>();
+        StringSerializer inner = new StringSerializer()) {
+      ours.configure(cfg, false);
+      inner.configure(cfg, false);
+      double[] ratio = new double[rounds];
+      double[] oursNs = new double[rounds];
+      double[] baseNs = new double[rounds];
+      long sink = 0;
+      for (int r = -2; r < rounds; r++) { // two warm-up rounds
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          sink += inner.serialize("bench", new RecordHeaders(), strings[i & 4095]).length;
+        }
+        long t1 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          sink += ours.serialize("bench", new RecordHeaders(), strings[i & 4095]).length;
+        }
+        long t2 = System.nanoTime();
+        if (r >= 0) {
+          baseNs[r] = (t1 - t0) / (double) n;
+          oursNs[r] = (t2 - t1) / (double) n;
+          ratio[r] = baseNs[r] / oursNs[r];
+        }
+      }
+      report("kafka.serialize-1k", ratio, perSecond(oursNs), perSecond(baseNs), "records/s");
+      BenchReport.value("kafka.serialize-1k.ours-ns", BenchReport.median(oursNs), "ns/record");
+      BenchReport.value("kafka.serialize-1k.inner-ns", BenchReport.median(baseNs), "ns/record");
+      if (sink == 42) {
+        BenchReport.value("kafka.sink", sink, "bytes");
+      }
+    }
+  }
+
+  // --- produce-1k -----------------------------------------------------------------------------
+
+  private static void produce(
+      Admin admin, String bootstrap, Map<String, Object> kms, byte[][] values, int n, int rounds)
+      throws Exception {
+    double[] ratio = new double[rounds];
+    double[] ours = new double[rounds];
+    double[] base = new double[rounds];
+    try (KafkaProducer<byte[], byte[]> plain = producer(bootstrap, kms, false);
+        KafkaProducer<byte[], byte[]> enc = producer(bootstrap, kms, true)) {
+      // One topic per side for all rounds, metadata fetched before timing: a first send to a new
+      // topic waits for metadata, which would be measured instead of the serializer.
+      String tp = topic(admin, "produce-plain");
+      String te = topic(admin, "produce-enc");
+      plain.partitionsFor(tp);
+      enc.partitionsFor(te);
+      produceRun(plain, tp, values, n);
+      produceRun(enc, te, values, n);
+      for (int r = 0; r < rounds; r++) {
+        // Alternate which side goes first so drift does not favour one.
+        double p;
+        double e;
+        if (r % 2 == 0) {
+          p = produceRun(plain, tp, values, n);
+          e = produceRun(enc, te, values, n);
+        } else {
+          e = produceRun(enc, te, values, n);
+          p = produceRun(plain, tp, values, n);
+        }
+        ours[r] = e;
+        base[r] = p;
+        ratio[r] = e / p;
+      }
+    }
+    report("kafka.produce-1k", ratio, ours, base, "records/s");
+  }
+
+  private static double produceRun(
+      KafkaProducer<byte[], byte[]> producer, String topic, byte[][] values, int n) {
+    long t0 = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      producer.send(new ProducerRecord<>(topic, values[i & 4095]));
+    }
+    producer.flush();
+    return n / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(
+      String bootstrap, Map<String, Object> kms, boolean encrypt) {
+    Map<String, Object> p = new HashMap<>(kms);
+    p.put("bootstrap.servers", bootstrap);
+    p.put("acks", "1");
+    p.put("linger.ms", "5");
+    p.put("batch.size", String.valueOf(256 * 1024));
+    p.put("key.serializer", ByteArraySerializer.class.getName());
+    p.put(
+        "value.serializer",
+        encrypt ? EncryptingSerializer.class.getName() : ByteArraySerializer.class.getName());
+    return new KafkaProducer<>(p);
+  }
+
+  // --- consume-1k -----------------------------------------------------------------------------
+
+  private static void consume(
+      Admin admin, String bootstrap, Map<String, Object> kms, byte[][] values, int n, int rounds)
+      throws Exception {
+    String tp = topic(admin, "consume-plain");
+    String te = topic(admin, "consume-enc");
+    try (KafkaProducer<byte[], byte[]> plain = producer(bootstrap, kms, false);
+        KafkaProducer<byte[], byte[]> enc = producer(bootstrap, kms, true)) {
+      produceRun(plain, tp, values, n);
+      produceRun(enc, te, values, n);
+    }
+    double[] ratio = new double[rounds];
+    double[] ours = new double[rounds];
+    double[] base = new double[rounds];
+    // One consumer per side, rewound each round: consumer start-up is not what we measure.
+    try (KafkaConsumer<byte[], byte[]> pc = consumer(bootstrap, kms, tp, false);
+        KafkaConsumer<byte[], byte[]> ec = consumer(bootstrap, kms, te, true)) {
+      consumeRun(pc, n);
+      consumeRun(ec, n);
+      for (int r = 0; r < rounds; r++) {
+        double p;
+        double e;
+        if (r % 2 == 0) {
+          p = consumeRun(pc, n);
+          e = consumeRun(ec, n);
+        } else {
+          e = consumeRun(ec, n);
+          p = consumeRun(pc, n);
+        }
+        ours[r] = e;
+        base[r] = p;
+        ratio[r] = e / p;
+      }
+    }
+    report("kafka.consume-1k", ratio, ours, base, "records/s");
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(
+      String bootstrap, Map<String, Object> kms, String topic, boolean decrypt) {
+    Map<String, Object> p = new HashMap<>(kms);
+    p.put("bootstrap.servers", bootstrap);
+    p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    p.put(
+        "value.deserializer",
+        decrypt ? DecryptingDeserializer.class.getName() : ByteArrayDeserializer.class.getName());
+    p.put("max.poll.records", "2000");
+    p.put("fetch.max.bytes", String.valueOf(64 << 20));
+    p.put("max.partition.fetch.bytes", String.valueOf(16 << 20));
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
+    List<TopicPartition> parts = new ArrayList<>();
+    for (int i = 0; i < PARTITIONS; i++) {
+      parts.add(new TopicPartition(topic, i));
+    }
+    consumer.assign(parts);
+    return consumer;
+  }
+
+  private static double consumeRun(KafkaConsumer<byte[], byte[]> consumer, int n) {
+    consumer.seekToBeginning(consumer.assignment());
+    long t0 = System.nanoTime();
+    int got = 0;
+    long bytes = 0;
+    while (got < n) {
+      ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
+      for (var rec : batch) {
+        bytes += rec.value().length;
+        got++;
+      }
+    }
+    double perSec = got / ((System.nanoTime() - t0) / 1e9);
+    if (bytes < got) {
+      throw new IllegalStateException("short values");
+    }
+    return perSec;
+  }
+
+  // --- setup ----------------------------------------------------------------------------------
+
+  private static KafkaClusterTestKit startBroker() throws Exception {
+    KafkaClusterTestKit cluster =
+        new KafkaClusterTestKit.Builder(
+                new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
+            .setConfigProp("offsets.topic.replication.factor", "1")
+            .setConfigProp("transaction.state.log.replication.factor", "1")
+            .setConfigProp("transaction.state.log.min.isr", "1")
+            .build();
+    cluster.format();
+    cluster.startup();
+    cluster.waitForReadyBrokers();
+    return cluster;
+  }
+
+  private static String topic(Admin admin, String name) throws Exception {
+    String t = "bench-" + name + "-" + System.nanoTime();
+    admin.createTopics(List.of(new NewTopic(t, PARTITIONS, (short) 1))).all().get();
+    return t;
+  }
+
+  private static Map<String, Object> localKeys(Path dir) throws Exception {
+    Path pass = dir.resolve("password");
+    Files.writeString(pass, "bench\n");
+    Map<String, String> p = new HashMap<>();
+    p.put("pipeseal.kms.uri", "local://" + dir.resolve("keys.p12"));
+    p.put("pipeseal.kms.provider.password", "file:" + pass);
+    p.put("pipeseal.kms.provider.create", "true");
+    p.put("pipeseal.kms.audit.sink", "none");
+    try (KmsBridge kms = KmsBridge.open(p)) {
+      kms.admin().orElseThrow().createKey("bench");
+    }
+    Map<String, Object> out = new HashMap<>(p);
+    out.put("pipeseal.master-key", "bench");
+    return out;
+  }
+
+  private static byte[][] values(int count) {
+    Random rnd = new Random(1);
+    byte[][] v = new byte[count][VALUE_BYTES];
+    for (byte[] b : v) {
+      for (int i = 0; i < b.length; i++) {
+        b[i] = (byte) (' ' + rnd.nextInt(95)); // printable, so String round trips are exact
+      }
+    }
+    return v;
+  }
+
+  private static double[] perSecond(double[] ns) {
+    double[] out = new double[ns.length];
+    for (int i = 0; i < ns.length; i++) {
+      out[i] = 1e9 / ns[i];
+    }
+    return out;
+  }
+
+  private static void report(String name, double[] ratios, double[] ours, double[] base, String u) {
+    // The ratio is the median of per-round ratios; ours/baseline are median throughputs.
+    double ratio = BenchReport.median(ratios);
+    double o = BenchReport.median(ours);
+    double b = BenchReport.median(base);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "BENCH %s ratio=%.3f ours=%.4g baseline=%.4g unit=%s%n",
+        name,
+        ratio,
+        o,
+        b,
+        u);
+    System.out.flush();
+  }
+}
