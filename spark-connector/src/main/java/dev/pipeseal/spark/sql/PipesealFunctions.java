@@ -145,7 +145,7 @@ public final class PipesealFunctions {
   private static DataType parseType(String fn, String ddl) {
     try {
       return DataType.fromDDL(ddl);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // AnalysisException is checked in Java's eyes
       throw new PipesealUsageException(
           fn
               + ": the second argument is the result type (e.g. 'string', 'int', 'decimal(10,2)',"

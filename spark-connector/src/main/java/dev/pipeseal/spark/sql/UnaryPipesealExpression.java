@@ -19,7 +19,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * out; the product is {@code (child, spec)}, matching the constructor, as Catalyst's copy machinery
  * expects.
  */
-abstract class UnaryPipesealExpression<S extends Serializable> extends Expression {
+abstract class UnaryPipesealExpression<S extends Serializable> extends Expression
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
   protected final Expression child;
