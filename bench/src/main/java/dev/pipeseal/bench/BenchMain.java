@@ -10,6 +10,7 @@ public final class BenchMain {
   public static void main(String[] args) throws Exception {
     Map<String, Suite> suites = new LinkedHashMap<>();
     suites.put("core", CoreBench::run);
+    suites.put("spark", SparkBench::run);
     String which = args.length == 0 ? "all" : args[0];
     String[] rest =
         args.length <= 1 ? new String[0] : java.util.Arrays.copyOfRange(args, 1, args.length);
