@@ -1,5 +1,6 @@
 package dev.pipeseal.spark.sql;
 
+import dev.pipeseal.kms.audit.AuditContext;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
 import dev.pipeseal.spark.keys.ColumnKey;
 import dev.pipeseal.spark.keys.DriverKeys;
@@ -100,7 +101,7 @@ public final class PipesealFunctions {
     String column = DefaultContext.columnName(args.get(0));
     String context = context(fn, args, 2, column);
     ColumnKey key;
-    try {
+    try (AuditContext.Scope audit = AuditContext.with("spark:" + context)) {
       key = DriverKeys.resolve(config, masterKey, deterministic);
     } catch (RuntimeException e) {
       throw new PipesealUsageException(

@@ -6,9 +6,13 @@ import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeDecryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.KmsException;
+import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
+import dev.pipeseal.kms.audit.AuditContext;
 import dev.pipeseal.kms.envelope.EnvelopeKeys;
+import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.spark.keys.KeyServices;
 import dev.pipeseal.spark.values.ValueType;
 import java.math.BigDecimal;
@@ -73,8 +77,18 @@ public final class DecryptHandle implements AutoCloseable {
         pt = new byte[Math.max(len, 2 * pt.length)];
       }
       ptLen = e.decryptor().decrypt(envelope, 0, envelope.length, context, pt, 0);
-    } catch (PipesealCryptoException | KmsException ex) {
+    } catch (PipesealCryptoException | UnknownKeyException | InvalidWrappedKeyException ex) {
+      // The value itself is bad (tampered, moved, unknown key): try_ functions return null.
       return failed(ex.getClass().getSimpleName() + ": " + ex.getMessage(), ex);
+    } catch (KmsException | RegistryException ex) {
+      // KMS or registry unavailable, access denied: never a null, even in try_ functions.
+      throw new PipesealValueException(
+          spec.function(),
+          spec.column(),
+          spec.context(),
+          keyName,
+          ex.getClass().getSimpleName() + ": " + ex.getMessage(),
+          ex);
     }
     return spec.type() == null || checkType();
   }
@@ -246,7 +260,8 @@ public final class DecryptHandle implements AutoCloseable {
     if (e == null) {
       WrappedKey wrapped = keys.wrappedKey(ref);
       keyName = wrapped.masterKeyName();
-      try (DataKey key = EnvelopeKeys.await(keys.kms().unwrap(wrapped))) {
+      try (AuditContext.Scope audit = AuditContext.with("spark:" + spec.context());
+          DataKey key = EnvelopeKeys.await(keys.kms().unwrap(wrapped))) {
         e = new Entry(EnvelopeDecryptor.create(key), keyName);
       }
       open.put(ref, e);

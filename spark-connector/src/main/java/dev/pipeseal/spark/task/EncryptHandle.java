@@ -5,6 +5,8 @@ import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.KmsException;
+import dev.pipeseal.kms.audit.AuditContext;
+import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.spark.keys.KeyServices;
 import dev.pipeseal.spark.values.ValueType;
 import java.math.BigDecimal;
@@ -43,13 +45,14 @@ public final class EncryptHandle implements AutoCloseable {
   public static EncryptHandle open(EncryptSpec spec, byte tag) {
     ValueType type = ValueType.ofTag(tag);
     EncryptHandle h;
-    try (DataKey key = KeyServices.of(spec.config()).keys().unwrap(spec.key().reference())) {
+    try (AuditContext.Scope audit = AuditContext.with("spark:" + spec.context());
+        DataKey key = KeyServices.of(spec.config()).keys().unwrap(spec.key().reference())) {
       h =
           new EncryptHandle(
               spec,
               type,
               EnvelopeEncryptor.create(key, spec.key().algorithm(), spec.key().reference()));
-    } catch (KmsException | PipesealCryptoException e) {
+    } catch (KmsException | RegistryException | PipesealCryptoException e) {
       throw fail(spec, "cannot open the data key: " + e.getMessage(), e);
     }
     TaskScope.closeOnCompletion(h);
