@@ -120,6 +120,15 @@ final class SparkBench {
           "spark.embed768-gbps", BenchReport.median(r[0]) * VECTOR_DIM * Float.BYTES / 1e9, "GB/s");
     } finally {
       spark.stop();
+      deleteRecursively(dir); // the bench key store and registry
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 
