@@ -1,0 +1,179 @@
+package dev.pipeseal.jobs.rotation;
+
+import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.jobs.inventory.FileInspector;
+import dev.pipeseal.jobs.inventory.InventoryTask;
+import dev.pipeseal.jobs.lake.AtomicSwap;
+import dev.pipeseal.jobs.lake.CorruptFileException;
+import dev.pipeseal.jobs.lake.KeyMaterial;
+import dev.pipeseal.jobs.lake.KeyMaterialFile;
+import dev.pipeseal.jobs.lake.KeyUse;
+import dev.pipeseal.jobs.lake.ParquetTail;
+import dev.pipeseal.jobs.report.FileOutcome;
+import dev.pipeseal.jobs.report.FileOutcome.FileInfo;
+import dev.pipeseal.jobs.report.FileOutcome.Status;
+import dev.pipeseal.jobs.run.FaultInjection;
+import dev.pipeseal.jobs.run.FileTask;
+import dev.pipeseal.jobs.run.JobContext;
+import dev.pipeseal.kms.Kms;
+import dev.pipeseal.parquet.kms.WrappedKeyString;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code rotate} of one data file. External key material: each wrapped-key string under an old
+ * master-key version is rewrapped ({@code WrappedKeyString.rewrap}: only the wrapped DEK record
+ * changes, no key leaves the KMS layer, data untouched); the new key material file is written
+ * beside the old one, read back and every rewrapped key unwrapped and opened, then renamed over the
+ * old one. Both the old file (old version) and the new one open the same Parquet keys, so readers
+ * are unaffected at every step. Internal key material lives in the data file: reported as needing
+ * {@code reencrypt}.
+ */
+public final class RotateTask implements FileTask {
+  private static final long serialVersionUID = 1L;
+  private final boolean dryRun;
+
+  public RotateTask(boolean dryRun) {
+    this.dryRun = dryRun;
+  }
+
+  @Override
+  public FileOutcome apply(JobContext context, String file) {
+    try {
+      Path p = new Path(file);
+      Configuration conf = context.conf();
+      ParquetTail tail = ParquetTail.read(p, conf);
+      FileInfo info = FileInspector.inspect(p, tail, conf);
+      if (!tail.encrypted()) {
+        return new FileOutcome(
+            file, Status.SKIPPED, "plaintext file: no key to rotate (reencrypt encrypts it)", info);
+      }
+      if ("external".equals(info.keyMaterial())) {
+        return rotateExternal(context, p, conf, info);
+      }
+      List<String> stale = stale(context, info.keys());
+      if (stale.isEmpty()) {
+        return new FileOutcome(file, Status.UNCHANGED, null, info);
+      }
+      return new FileOutcome(
+          file,
+          Status.FAILED,
+          "internal key material under "
+              + stale
+              + " is inside the data file: rewrite it with reencrypt (not rotated)",
+          info);
+    } catch (IOException | RuntimeException e) {
+      return FileOutcome.of(file, Status.FAILED, InventoryTask.describe(e));
+    }
+  }
+
+  /** Labels of keys not under their master key's current version. */
+  private static List<String> stale(JobContext context, List<KeyUse> keys) {
+    TreeSet<String> out = new TreeSet<>();
+    for (KeyUse k : keys) {
+      if (k.masterKeyVersion() != null
+          && !k.masterKeyVersion().equals(context.currentVersion(k.masterKey()))) {
+        out.add(k.label());
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  private FileOutcome rotateExternal(
+      JobContext context, Path data, Configuration conf, FileInfo info) throws IOException {
+    Path materialPath = KeyMaterialFile.of(data);
+    KeyMaterialFile material = KeyMaterialFile.read(materialPath, conf);
+    Kms kms = context.kms();
+    LinkedHashMap<String, String> next = new LinkedHashMap<>();
+    Map<String, String> rewrapped = new LinkedHashMap<>(); // reference -> master key
+    TreeSet<String> from = new TreeSet<>();
+    for (Map.Entry<String, String> e : material.entries().entrySet()) {
+      LinkedHashMap<String, Object> m =
+          KeyMaterial.parseObject(e.getValue(), materialPath.toString());
+      KeyUse use = KeyMaterial.describe(e.getKey(), m, "external");
+      if (use.masterKeyVersion() == null) {
+        throw new CorruptFileException(
+            materialPath + ": key " + e.getKey() + " is not a Pipeseal wrapped key; cannot rewrap");
+      }
+      if (!use.provider().equals(kms.providerId())) {
+        throw new IOException(
+            materialPath
+                + ": key "
+                + e.getKey()
+                + " was wrapped by provider '"
+                + use.provider()
+                + "', this job's KMS is '"
+                + kms.providerId()
+                + "'");
+      }
+      if (use.masterKeyVersion().equals(context.currentVersion(use.masterKey()))) {
+        next.put(e.getKey(), e.getValue());
+        continue;
+      }
+      from.add(use.label());
+      if (!dryRun) {
+        String member = KeyMaterial.wrappedMember(m);
+        String fresh =
+            JobContext.join(
+                WrappedKeyString.rewrap((String) m.get(member), use.masterKey(), kms)
+                    .toCompletableFuture());
+        m.put(member, fresh);
+        rewrapped.put(e.getKey(), use.masterKey());
+      }
+      next.put(e.getKey(), KeyMaterial.toJson(m));
+    }
+    String file = data.toString();
+    if (from.isEmpty()) {
+      return new FileOutcome(file, Status.UNCHANGED, null, info);
+    }
+    if (dryRun) {
+      return new FileOutcome(file, Status.WOULD_CHANGE, "would rewrap keys under " + from, info);
+    }
+    KeyMaterialFile updated = new KeyMaterialFile(materialPath, next);
+    Path tmp = AtomicSwap.writeTemporary(materialPath, updated.toBytes(), conf);
+    try {
+      check(context, KeyMaterialFile.read(tmp, conf), rewrapped);
+      FaultInjection.at(FaultInjection.AFTER_WRITE, file);
+      AtomicSwap.swap(tmp, materialPath, conf);
+    } catch (IOException | RuntimeException e) {
+      AtomicSwap.discard(tmp, conf);
+      throw e;
+    }
+    FaultInjection.at(FaultInjection.AFTER_RENAME, file);
+    FileInfo after = FileInspector.inspect(data, ParquetTail.read(data, conf), conf);
+    return new FileOutcome(
+        file, Status.DONE, "rewrapped " + rewrapped.size() + " keys from " + from, after);
+  }
+
+  /**
+   * Proves the written file opens every rewrapped key: the record is current, the KMS unwraps it,
+   * and the unwrapped DEK authenticates Parquet's key (which is zeroed at once).
+   */
+  private static void check(JobContext context, KeyMaterialFile written, Map<String, String> keys)
+      throws IOException {
+    Kms kms = context.kms();
+    for (Map.Entry<String, String> k : keys.entrySet()) {
+      String json = written.entries().get(k.getKey());
+      if (json == null) {
+        throw new IOException(written.path() + ": key " + k.getKey() + " missing after write");
+      }
+      LinkedHashMap<String, Object> m = KeyMaterial.parseObject(json, written.path().toString());
+      WrappedKeyString s =
+          WrappedKeyString.decode((String) m.get(KeyMaterial.wrappedMember(m)), k.getValue());
+      if (!s.wrapped().masterKeyVersion().equals(context.currentVersion(k.getValue()))) {
+        throw new IOException(written.path() + ": key " + k.getKey() + " not current after rewrap");
+      }
+      try (DataKey dek = JobContext.join(kms.unwrap(s.wrapped()).toCompletableFuture())) {
+        byte[] parquetKey = s.open(dek, k.getValue());
+        Arrays.fill(parquetKey, (byte) 0);
+      }
+    }
+  }
+}
