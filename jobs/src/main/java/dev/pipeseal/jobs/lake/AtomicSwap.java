@@ -50,8 +50,8 @@ public final class AtomicSwap {
     if (fs instanceof LocalFileSystem local) {
       // The stale checksum sidecar must go first: a crash after this leaves the old file without
       // its sidecar, which Hadoop reads unchecked; the reverse order would fail every read.
-      Path crc = local.getChecksumFile(target);
-      java.nio.file.Path crcFile = java.nio.file.Path.of(crc.toUri());
+      Path crc = local.getChecksumFile(fs.makeQualified(target));
+      java.nio.file.Path crcFile = java.nio.file.Path.of(fs.makeQualified(crc).toUri());
       Files.deleteIfExists(crcFile);
       java.nio.file.Path from = java.nio.file.Path.of(fs.makeQualified(tmp).toUri());
       java.nio.file.Path to = java.nio.file.Path.of(fs.makeQualified(target).toUri());
