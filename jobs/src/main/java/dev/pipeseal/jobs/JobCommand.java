@@ -1,6 +1,7 @@
 package dev.pipeseal.jobs;
 
 import dev.pipeseal.jobs.inventory.InventoryTask;
+import dev.pipeseal.jobs.reencrypt.ReencryptTask;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
 import dev.pipeseal.jobs.report.JobReport;
@@ -36,6 +37,9 @@ public final class JobCommand {
       usage: pipeseal inventory PATH [OPTIONS]          what every file is (no key needed)
              pipeseal rotate [PATH] [--registry LOC [--key NAME]] [OPTIONS]
                                                         rewrap keys to current master-key versions
+             pipeseal reencrypt PATH --conf pipeseal.parquet.columns.KEY=COLS ... [OPTIONS]
+                                                        rewrite under new keys (and policy); also
+                                                        encrypts plaintext files
              pipeseal verify PATH [--sample F] [OPTIONS] decrypt every column of every file
       options:
         --kms URI            KMS provider (or pipeseal.kms.uri in --config)
@@ -50,6 +54,7 @@ public final class JobCommand {
         --parallelism N      tasks at once (default: processors)
         --batch N            files per batch and checkpoint (default 1000)
         --kms-rate N         key operations per second per JVM (default unlimited)
+        --sample F           verify: fraction of files to read (default 1)
         --quiet              no progress lines
       exit: 0 done, 2 partly done (the report lists what failed), 1 failed, 64 usage
       """;
@@ -112,7 +117,8 @@ public final class JobCommand {
   private static FileTask task(JobOptions o) {
     return switch (o.command()) {
       case "inventory" -> new InventoryTask();
-      case "rotate" -> new RotateTask(o.dryRun());
+      case "rotate" -> new RotateTask(o.dryRun(), JobOptions.hasWritePolicy(o.properties()));
+      case "reencrypt" -> new ReencryptTask(o.dryRun());
       case "verify" -> new VerifyTask(o.sample());
       default -> throw new IllegalArgumentException(o.command() + " is not implemented yet");
     };

@@ -9,6 +9,7 @@ import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
 import dev.pipeseal.jobs.lake.KeyUse;
 import dev.pipeseal.jobs.lake.ParquetTail;
+import dev.pipeseal.jobs.reencrypt.FileRewriter;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.FileInfo;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
@@ -39,9 +40,15 @@ import org.apache.hadoop.fs.Path;
 public final class RotateTask implements FileTask {
   private static final long serialVersionUID = 1L;
   private final boolean dryRun;
+  private final boolean rewrite;
 
-  public RotateTask(boolean dryRun) {
+  /**
+   * @param rewrite rewrite files whose internal key material is stale (needs the table's policy in
+   *     the job's properties); otherwise report them
+   */
+  public RotateTask(boolean dryRun, boolean rewrite) {
     this.dryRun = dryRun;
+    this.rewrite = rewrite;
   }
 
   @Override
@@ -62,13 +69,29 @@ public final class RotateTask implements FileTask {
       if (stale.isEmpty()) {
         return new FileOutcome(file, Status.UNCHANGED, null, info);
       }
+      if (dryRun) {
+        return new FileOutcome(
+            file,
+            Status.WOULD_CHANGE,
+            "would rewrite (internal key material under " + stale + ")",
+            info);
+      }
+      if (!rewrite) {
+        return new FileOutcome(
+            file,
+            Status.FAILED,
+            "internal key material under "
+                + stale
+                + " is inside the data file: pass the table's policy (pipeseal.parquet.*) to"
+                + " rewrite it, or run reencrypt (not rotated)",
+            info);
+      }
+      long rows = FileRewriter.rewrite(p, conf);
       return new FileOutcome(
           file,
-          Status.FAILED,
-          "internal key material under "
-              + stale
-              + " is inside the data file: rewrite it with reencrypt (not rotated)",
-          info);
+          Status.DONE,
+          "rewritten (" + rows + " rows): internal key material was under " + stale,
+          FileInspector.inspect(p, ParquetTail.read(p, conf), conf));
     } catch (IOException | RuntimeException e) {
       return FileOutcome.of(file, Status.FAILED, InventoryTask.describe(e));
     }

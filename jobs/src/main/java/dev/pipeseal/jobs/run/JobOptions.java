@@ -143,6 +143,18 @@ public record JobOptions(
       throw new UsageException(command + " needs a KMS: --kms URI or pipeseal.kms.uri in --config");
     }
     props.putIfAbsent("parquet.crypto.factory.class", FACTORY);
+    if (command.equals("reencrypt")) {
+      if (!hasWritePolicy(props)) {
+        throw new UsageException(
+            "reencrypt needs the target policy: pipeseal.parquet.columns.KEY=... and/or"
+                + " pipeseal.parquet.footer.key=KEY (--conf or --config)");
+      }
+      if ("external".equals(props.get("pipeseal.parquet.key-material"))) {
+        throw new UsageException(
+            "reencrypt writes internal key material: a data file and its external key material"
+                + " file cannot be replaced in one atomic step");
+      }
+    }
     if (checkpoint == null && path != null) {
       checkpoint = defaultCheckpoint(path, command);
     }
@@ -163,6 +175,16 @@ public record JobOptions(
         sample,
         quiet,
         props);
+  }
+
+  /** A policy that encrypts: the rewrite of {@code rotate} and {@code reencrypt} needs one. */
+  public static boolean hasWritePolicy(Map<String, String> props) {
+    return props.keySet().stream()
+        .anyMatch(
+            k ->
+                k.startsWith("pipeseal.parquet.columns.")
+                    || k.equals("pipeseal.parquet.footer.key")
+                    || k.equals("pipeseal.parquet.policy.file"));
   }
 
   /** Beside the data, in a directory readers ignore ({@code _} prefix). */
