@@ -13,28 +13,42 @@ import org.apache.spark.sql.SparkSession;
  * spark-submit (or a test) made, else a local one that this runner stops when done.
  */
 final class SparkRunner implements FileRunner {
-  private final SparkSession spark;
-  private final boolean owned;
+  private final String appName;
+  private SparkSession spark;
+  private boolean owned;
   private final HashMap<String, String> properties;
   private final double kmsRate;
   private final int parallelism;
 
   SparkRunner(JobOptions options) {
-    boolean existing =
-        SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
-    SparkSession.Builder b = SparkSession.builder().appName("pipeseal " + options.command());
-    if (!existing && System.getProperty("spark.master") == null) {
-      b = b.master("local[" + options.parallelism() + "]").config("spark.ui.enabled", "false");
-    }
-    this.spark = b.getOrCreate();
-    this.owned = !existing;
+    this.appName = "pipeseal " + options.command();
     this.properties = new HashMap<>(options.properties());
     this.kmsRate = options.kmsRate();
     this.parallelism = options.parallelism();
   }
 
+  /** Started on the first batch, so bad input fails before Spark starts. */
+  private SparkSession session() {
+    if (spark == null) {
+      boolean existing =
+          SparkSession.getActiveSession().isDefined()
+              || SparkSession.getDefaultSession().isDefined();
+      SparkSession.Builder b = SparkSession.builder().appName(appName);
+      if (!existing && System.getProperty("spark.master") == null) {
+        b = b.master("local[" + parallelism + "]").config("spark.ui.enabled", "false");
+      }
+      spark = b.getOrCreate();
+      owned = !existing;
+      if (owned) {
+        spark.sparkContext().setLogLevel("WARN"); // progress lines, not Spark's INFO chatter
+      }
+    }
+    return spark;
+  }
+
   @Override
   public List<FileOutcome> run(List<String> files, FileTask task) {
+    SparkSession spark = session();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<String, String> props = properties;
     double rate = kmsRate;
@@ -46,7 +60,7 @@ final class SparkRunner implements FileRunner {
 
   @Override
   public void close() {
-    if (owned) {
+    if (owned && spark != null) {
       spark.stop();
     }
   }
