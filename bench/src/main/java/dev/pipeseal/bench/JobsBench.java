@@ -8,7 +8,6 @@ import dev.pipeseal.kms.registry.KeyRegistries;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.parquet.kms.SharedBridges;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,13 +166,20 @@ final class JobsBench {
           a.add("--conf");
           a.add(k + "=" + v);
         });
-    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    PrintStream quiet = new PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8);
     JobContext.reset();
     long t0 = System.nanoTime();
     int code = PipesealCli.run(a.toArray(String[]::new), quiet, System.err);
     double secs = (System.nanoTime() - t0) / 1e9;
     if (code != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " exited " + code);
+      String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+      throw new IllegalStateException(
+          String.join(" ", command)
+              + " exited "
+              + code
+              + ":\n"
+              + out.substring(0, Math.min(2000, out.length())));
     }
     return files / secs;
   }
@@ -219,6 +225,8 @@ final class JobsBench {
     p.put("pipeseal.kms.provider.password", "file:" + pass);
     p.put("pipeseal.kms.provider.create", "true");
     p.put("pipeseal.kms.audit.sink", "none");
+    // Each round rolls the key just before rotating: the job must see the new version at once.
+    p.put("pipeseal.kms.cache.describe-ttl", "0s");
     return p;
   }
 }

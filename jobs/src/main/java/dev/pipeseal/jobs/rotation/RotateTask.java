@@ -162,7 +162,7 @@ public final class RotateTask implements FileTask {
     KeyMaterialFile updated = new KeyMaterialFile(materialPath, next);
     Path tmp = AtomicSwap.writeTemporary(materialPath, updated.toBytes(), conf);
     try {
-      check(context, KeyMaterialFile.read(tmp, conf), rewrapped);
+      check(context, KeyMaterialFile.read(tmp, conf), next, rewrapped);
       FaultInjection.at(FaultInjection.AFTER_WRITE, file);
       AtomicSwap.swap(tmp, materialPath, conf);
     } catch (IOException | RuntimeException e) {
@@ -176,23 +176,26 @@ public final class RotateTask implements FileTask {
   }
 
   /**
-   * Proves the written file opens every rewrapped key: the record is current, the KMS unwraps it,
-   * and the unwrapped DEK authenticates Parquet's key (which is zeroed at once).
+   * Proves the written file holds exactly what was meant and opens every rewrapped key: the KMS
+   * unwraps the new record, and the unwrapped DEK authenticates Parquet's key (zeroed at once). The
+   * version is the one the KMS rewrapped to, not a cached description, which may lag a roll.
    */
-  private static void check(JobContext context, KeyMaterialFile written, Map<String, String> keys)
+  private static void check(
+      JobContext context,
+      KeyMaterialFile written,
+      LinkedHashMap<String, String> expected,
+      Map<String, String> keys)
       throws IOException {
+    if (!written.entries().equals(expected)) {
+      throw new IOException(
+          written.path() + ": key material read back differs from what was written");
+    }
     Kms kms = context.kms();
     for (Map.Entry<String, String> k : keys.entrySet()) {
-      String json = written.entries().get(k.getKey());
-      if (json == null) {
-        throw new IOException(written.path() + ": key " + k.getKey() + " missing after write");
-      }
-      LinkedHashMap<String, Object> m = KeyMaterial.parseObject(json, written.path().toString());
+      LinkedHashMap<String, Object> m =
+          KeyMaterial.parseObject(written.entries().get(k.getKey()), written.path().toString());
       WrappedKeyString s =
           WrappedKeyString.decode((String) m.get(KeyMaterial.wrappedMember(m)), k.getValue());
-      if (!s.wrapped().masterKeyVersion().equals(context.currentVersion(k.getValue()))) {
-        throw new IOException(written.path() + ": key " + k.getKey() + " not current after rewrap");
-      }
       try (DataKey dek = JobContext.join(kms.unwrap(s.wrapped()).toCompletableFuture())) {
         byte[] parquetKey = s.open(dek, k.getValue());
         Arrays.fill(parquetKey, (byte) 0);
