@@ -15,6 +15,7 @@ public final class BenchMain {
     suites.put("parquet", ParquetBench::run);
     suites.put("kafka", KafkaBench::run);
     suites.put("spark", SparkBench::run);
+    suites.put("jobs", JobsBench::run);
     String which = args.length == 0 ? "all" : args[0];
     String[] rest =
         args.length <= 1 ? new String[0] : java.util.Arrays.copyOfRange(args, 1, args.length);

@@ -16,6 +16,10 @@ public final class PipesealCli {
       """
       usage: pipeseal COMMAND [OPTIONS]
         demo [--dir DIR] [--rows N] [--seed S]   encrypt synthetic training data, rotate, verify
+        inventory PATH                           what every file of a lake is (no key needed)
+        rotate [PATH] [--registry LOC]           rewrap keys to current master-key versions
+        reencrypt PATH --conf pipeseal.parquet...   rewrite under new keys; encrypt plaintext
+        verify PATH                              prove every file decrypts
         keys ...                                 master keys and registry (pipeseal keys help)
         help                                     this text
       """;
@@ -35,6 +39,7 @@ public final class PipesealCli {
     List<String> rest = Arrays.asList(args).subList(1, args.length);
     return switch (args[0]) {
       case "demo" -> DemoJob.run(rest, out, err);
+      case "inventory", "rotate", "reencrypt", "verify" -> JobCommand.run(args[0], rest, out, err);
       case "keys" -> new KeysCli().run(rest.toArray(String[]::new), out, err);
       case "help", "--help", "-h" -> {
         out.print(USAGE);

@@ -1,0 +1,5 @@
+/**
+ * Inventory: what each file of a lake is (plaintext, or PME with its footer mode, algorithm,
+ * columns and master key versions), read from what the format leaves readable without keys.
+ */
+package dev.pipeseal.jobs.inventory;

@@ -1,0 +1,92 @@
+package dev.pipeseal.jobs.lake;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Replaces a file by a complete, durable new version in one step: the new bytes go to a hidden
+ * temporary file in the same directory (so table binding and permissions match), are forced to
+ * storage, checked by the caller, and only then renamed over the target. A crash before the rename
+ * leaves the old file (plus a hidden temporary that readers ignore); after it, the new one.
+ */
+public final class AtomicSwap {
+  private AtomicSwap() {}
+
+  /** A temporary sibling of {@code target}: hidden, unique, never listed as data. */
+  public static Path temporaryFor(Path target) {
+    return new Path(
+        target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".pipeseal-tmp");
+  }
+
+  /** Writes {@code bytes} to a new temporary sibling of {@code target} and forces it. */
+  public static Path writeTemporary(Path target, byte[] bytes, Configuration conf)
+      throws IOException {
+    Path tmp = temporaryFor(target);
+    FileSystem fs = rawFileSystem(tmp, conf);
+    try (FSDataOutputStream out = fs.create(tmp, false)) {
+      out.write(bytes);
+      out.hsync();
+    }
+    return tmp;
+  }
+
+  /**
+   * Renames {@code tmp} over {@code target} atomically where the file system can (POSIX rename on
+   * local disks, HDFS rename with OVERWRITE). On object stores a rename is a copy plus a delete:
+   * readers never see a partial file, but run one job per table there.
+   */
+  public static void swap(Path tmp, Path target, Configuration conf) throws IOException {
+    FileSystem fs = target.getFileSystem(conf);
+    if (fs instanceof LocalFileSystem local) {
+      // The stale checksum sidecar must go first: a crash after this leaves the old file without
+      // its sidecar, which Hadoop reads unchecked; the reverse order would fail every read.
+      Path crc = local.getChecksumFile(fs.makeQualified(target));
+      java.nio.file.Path crcFile = java.nio.file.Path.of(fs.makeQualified(crc).toUri());
+      Files.deleteIfExists(crcFile);
+      java.nio.file.Path from = java.nio.file.Path.of(fs.makeQualified(tmp).toUri());
+      java.nio.file.Path to = java.nio.file.Path.of(fs.makeQualified(target).toUri());
+      try {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("cannot replace " + target + " atomically", e);
+      }
+      fsyncDirectory(to.getParent());
+      return;
+    }
+    FileContext fc = FileContext.getFileContext(target.toUri(), conf);
+    fc.rename(tmp, target, Options.Rename.OVERWRITE);
+  }
+
+  /** Deletes a temporary file left by a failed step; never throws. */
+  public static void discard(Path tmp, Configuration conf) {
+    try {
+      rawFileSystem(tmp, conf).delete(tmp, false);
+    } catch (IOException | RuntimeException ignored) {
+      // Hidden and ignored by readers; a later run or an operator removes it.
+    }
+  }
+
+  /** Local files are written without checksum sidecars, so the swap is one rename. */
+  public static FileSystem rawFileSystem(Path p, Configuration conf) throws IOException {
+    FileSystem fs = p.getFileSystem(conf);
+    return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
+  }
+
+  private static void fsyncDirectory(java.nio.file.Path dir) {
+    try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ignored) {
+      // Some file systems refuse to open directories; the rename itself is still atomic.
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.pipeseal.jobs.lake;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/** Lists the data files of a lake: every file below the root whose path has no hidden part. */
+public final class LakeListing {
+  private LakeListing() {}
+
+  /**
+   * Data file paths, sorted (so batches and checkpoints are stable across reruns).
+   *
+   * @throws FileNotFoundException if {@code root} does not exist
+   */
+  public static List<String> dataFiles(String root, Configuration conf) throws IOException {
+    Path rootPath = new Path(root);
+    FileSystem fs = rootPath.getFileSystem(conf);
+    FileStatus status = fs.getFileStatus(rootPath); // FileNotFoundException names the path
+    List<String> out = new ArrayList<>();
+    if (status.isFile()) {
+      out.add(status.getPath().toString());
+      return out;
+    }
+    String prefix = status.getPath().toUri().getPath();
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(status.getPath(), true);
+    while (it.hasNext()) {
+      LocatedFileStatus f = it.next();
+      String rel = f.getPath().toUri().getPath().substring(prefix.length());
+      if (!isHidden(rel)) {
+        out.add(f.getPath().toString());
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Spark and Hive ignore names starting with {@code _} or {@code .}; so do we. */
+  static boolean isHidden(String relativePath) {
+    for (String part : relativePath.split("/")) {
+      if (part.startsWith("_") || part.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,133 @@
+package dev.pipeseal.jobs.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.pipeseal.jobs.lake.KeyUse;
+import dev.pipeseal.jobs.report.FileOutcome.Status;
+import dev.pipeseal.kms.rotation.RewrapReport;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The JSON report of one run: totals per status, keys in use (name@version -> files), the registry
+ * rewrap summary, and per file what happened. Exit code: 0 nothing failed, 2 something failed and
+ * something was done, 1 nothing could be done.
+ */
+public final class JobReport {
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+  private final String command;
+  private final String path;
+  private final boolean dryRun;
+  private final String started;
+  private final List<FileOutcome> files = new ArrayList<>();
+  private final List<String> problems = new ArrayList<>();
+  private final Map<Status, Long> totals = new EnumMap<>(Status.class);
+  private final Map<String, Long> keys = new TreeMap<>();
+  private long resumed;
+  private RewrapReport registry;
+
+  public JobReport(String command, String path, boolean dryRun, String started) {
+    this.command = command;
+    this.path = path;
+    this.dryRun = dryRun;
+    this.started = started;
+    for (Status s : Status.values()) {
+      totals.put(s, 0L);
+    }
+  }
+
+  public void add(FileOutcome o) {
+    files.add(o);
+    totals.merge(o.status(), 1L, Long::sum);
+    if (o.info() != null && o.info().keys() != null) {
+      o.info().keys().stream()
+          .map(KeyUse::label)
+          .distinct()
+          .forEach(k -> keys.merge(k, 1L, Long::sum));
+    }
+  }
+
+  public void resumed(long n) {
+    resumed += n;
+  }
+
+  public void registry(RewrapReport r) {
+    registry = r;
+  }
+
+  public void problem(String line) {
+    problems.add(line);
+  }
+
+  public long count(Status s) {
+    return totals.get(s);
+  }
+
+  public List<FileOutcome> files() {
+    return List.copyOf(files);
+  }
+
+  public RewrapReport registry() {
+    return registry;
+  }
+
+  public List<String> problems() {
+    return List.copyOf(problems);
+  }
+
+  /** 0 done, 2 partly done, 1 failed (nothing could be done). */
+  public int exitCode() {
+    long failed = count(Status.FAILED) + (registry == null ? 0 : registry.failed());
+    if (failed == 0 && problems.isEmpty()) {
+      return 0;
+    }
+    long ok =
+        resumed
+            + count(Status.DONE)
+            + count(Status.UNCHANGED)
+            + count(Status.WOULD_CHANGE)
+            + count(Status.SKIPPED)
+            + (registry == null ? 0 : registry.current() + registry.rewrapped());
+    return ok > 0 ? 2 : 1;
+  }
+
+  public Map<String, Object> toMap(String finished) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("command", command);
+    m.put("path", path);
+    m.put("dryRun", dryRun);
+    m.put("started", started);
+    m.put("finished", finished);
+    m.put("exitCode", exitCode());
+    Map<String, Long> t = new java.util.LinkedHashMap<>();
+    t.put("files", (long) files.size() + resumed);
+    totals.forEach((k, v) -> t.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
+    t.put("resumed", resumed);
+    m.put("totals", t);
+    m.put("keys", keys);
+    if (registry != null) {
+      m.put("registry", registry);
+    }
+    m.put("problems", problems);
+    m.put("files", files);
+    return m;
+  }
+
+  public void write(OutputStream out, String finished) throws IOException {
+    JSON.writeValue(out, toMap(finished));
+  }
+
+  public String toJson(String finished) throws IOException {
+    return JSON.writeValueAsString(toMap(finished));
+  }
+}

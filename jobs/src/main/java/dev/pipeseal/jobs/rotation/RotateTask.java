@@ -1,0 +1,205 @@
+package dev.pipeseal.jobs.rotation;
+
+import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.jobs.inventory.FileInspector;
+import dev.pipeseal.jobs.inventory.InventoryTask;
+import dev.pipeseal.jobs.lake.AtomicSwap;
+import dev.pipeseal.jobs.lake.CorruptFileException;
+import dev.pipeseal.jobs.lake.KeyMaterial;
+import dev.pipeseal.jobs.lake.KeyMaterialFile;
+import dev.pipeseal.jobs.lake.KeyUse;
+import dev.pipeseal.jobs.lake.ParquetTail;
+import dev.pipeseal.jobs.reencrypt.FileRewriter;
+import dev.pipeseal.jobs.report.FileOutcome;
+import dev.pipeseal.jobs.report.FileOutcome.FileInfo;
+import dev.pipeseal.jobs.report.FileOutcome.Status;
+import dev.pipeseal.jobs.run.FaultInjection;
+import dev.pipeseal.jobs.run.FileTask;
+import dev.pipeseal.jobs.run.JobContext;
+import dev.pipeseal.kms.Kms;
+import dev.pipeseal.parquet.kms.WrappedKeyString;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code rotate} of one data file. External key material: each wrapped-key string under an old
+ * master-key version is rewrapped ({@code WrappedKeyString.rewrap}: only the wrapped DEK record
+ * changes, no key leaves the KMS layer, data untouched); the new key material file is written
+ * beside the old one, read back and every rewrapped key unwrapped and opened, then renamed over the
+ * old one. Both the old file (old version) and the new one open the same Parquet keys, so readers
+ * are unaffected at every step. Internal key material lives in the data file: reported as needing
+ * {@code reencrypt}.
+ */
+public final class RotateTask implements FileTask {
+  private static final long serialVersionUID = 1L;
+  private final boolean dryRun;
+  private final boolean rewrite;
+
+  /**
+   * @param rewrite rewrite files whose internal key material is stale (needs the table's policy in
+   *     the job's properties); otherwise report them
+   */
+  public RotateTask(boolean dryRun, boolean rewrite) {
+    this.dryRun = dryRun;
+    this.rewrite = rewrite;
+  }
+
+  @Override
+  public FileOutcome apply(JobContext context, String file) {
+    try {
+      Path p = new Path(file);
+      Configuration conf = context.conf();
+      ParquetTail tail = ParquetTail.read(p, conf);
+      FileInfo info = FileInspector.inspect(p, tail, conf);
+      if (!tail.encrypted()) {
+        return new FileOutcome(
+            file, Status.SKIPPED, "plaintext file: no key to rotate (reencrypt encrypts it)", info);
+      }
+      if ("external".equals(info.keyMaterial())) {
+        return rotateExternal(context, p, conf, info);
+      }
+      List<String> stale = stale(context, info.keys());
+      if (stale.isEmpty()) {
+        return new FileOutcome(file, Status.UNCHANGED, null, info);
+      }
+      if (dryRun) {
+        return new FileOutcome(
+            file,
+            Status.WOULD_CHANGE,
+            "would rewrite (internal key material under " + stale + ")",
+            info);
+      }
+      if (!rewrite) {
+        return new FileOutcome(
+            file,
+            Status.FAILED,
+            "internal key material under "
+                + stale
+                + " is inside the data file: pass the table's policy (pipeseal.parquet.*) to"
+                + " rewrite it, or run reencrypt (not rotated)",
+            info);
+      }
+      long rows = FileRewriter.rewrite(p, conf);
+      return new FileOutcome(
+          file,
+          Status.DONE,
+          "rewritten (" + rows + " rows): internal key material was under " + stale,
+          FileInspector.inspect(p, ParquetTail.read(p, conf), conf));
+    } catch (IOException | RuntimeException e) {
+      return FileOutcome.of(file, Status.FAILED, InventoryTask.describe(e));
+    }
+  }
+
+  /** Labels of keys not under their master key's current version. */
+  private static List<String> stale(JobContext context, List<KeyUse> keys) {
+    TreeSet<String> out = new TreeSet<>();
+    for (KeyUse k : keys) {
+      if (k.masterKeyVersion() != null
+          && !k.masterKeyVersion().equals(context.currentVersion(k.masterKey()))) {
+        out.add(k.label());
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  private FileOutcome rotateExternal(
+      JobContext context, Path data, Configuration conf, FileInfo info) throws IOException {
+    Path materialPath = KeyMaterialFile.of(data);
+    KeyMaterialFile material = KeyMaterialFile.read(materialPath, conf);
+    Kms kms = context.kms();
+    LinkedHashMap<String, String> next = new LinkedHashMap<>();
+    Map<String, String> rewrapped = new LinkedHashMap<>(); // reference -> master key
+    TreeSet<String> from = new TreeSet<>();
+    for (Map.Entry<String, String> e : material.entries().entrySet()) {
+      LinkedHashMap<String, Object> m =
+          KeyMaterial.parseObject(e.getValue(), materialPath.toString());
+      KeyUse use = KeyMaterial.describe(e.getKey(), m, "external");
+      if (use.masterKeyVersion() == null) {
+        throw new CorruptFileException(
+            materialPath + ": key " + e.getKey() + " is not a Pipeseal wrapped key; cannot rewrap");
+      }
+      if (!use.provider().equals(kms.providerId())) {
+        throw new IOException(
+            materialPath
+                + ": key "
+                + e.getKey()
+                + " was wrapped by provider '"
+                + use.provider()
+                + "', this job's KMS is '"
+                + kms.providerId()
+                + "'");
+      }
+      if (use.masterKeyVersion().equals(context.currentVersion(use.masterKey()))) {
+        next.put(e.getKey(), e.getValue());
+        continue;
+      }
+      from.add(use.label());
+      if (!dryRun) {
+        String member = KeyMaterial.wrappedMember(m);
+        String fresh =
+            JobContext.join(
+                WrappedKeyString.rewrap((String) m.get(member), use.masterKey(), kms)
+                    .toCompletableFuture());
+        m.put(member, fresh);
+        rewrapped.put(e.getKey(), use.masterKey());
+      }
+      next.put(e.getKey(), KeyMaterial.toJson(m));
+    }
+    String file = data.toString();
+    if (from.isEmpty()) {
+      return new FileOutcome(file, Status.UNCHANGED, null, info);
+    }
+    if (dryRun) {
+      return new FileOutcome(file, Status.WOULD_CHANGE, "would rewrap keys under " + from, info);
+    }
+    KeyMaterialFile updated = new KeyMaterialFile(materialPath, next);
+    Path tmp = AtomicSwap.writeTemporary(materialPath, updated.toBytes(), conf);
+    try {
+      check(context, KeyMaterialFile.read(tmp, conf), next, rewrapped);
+      FaultInjection.at(FaultInjection.AFTER_WRITE, file);
+      AtomicSwap.swap(tmp, materialPath, conf);
+    } catch (IOException | RuntimeException e) {
+      AtomicSwap.discard(tmp, conf);
+      throw e;
+    }
+    FaultInjection.at(FaultInjection.AFTER_RENAME, file);
+    FileInfo after = FileInspector.inspect(data, ParquetTail.read(data, conf), conf);
+    return new FileOutcome(
+        file, Status.DONE, "rewrapped " + rewrapped.size() + " keys from " + from, after);
+  }
+
+  /**
+   * Proves the written file holds exactly what was meant and opens every rewrapped key: the KMS
+   * unwraps the new record, and the unwrapped DEK authenticates Parquet's key (zeroed at once). The
+   * version is the one the KMS rewrapped to, not a cached description, which may lag a roll.
+   */
+  private static void check(
+      JobContext context,
+      KeyMaterialFile written,
+      LinkedHashMap<String, String> expected,
+      Map<String, String> keys)
+      throws IOException {
+    if (!written.entries().equals(expected)) {
+      throw new IOException(
+          written.path() + ": key material read back differs from what was written");
+    }
+    Kms kms = context.kms();
+    for (Map.Entry<String, String> k : keys.entrySet()) {
+      LinkedHashMap<String, Object> m =
+          KeyMaterial.parseObject(written.entries().get(k.getKey()), written.path().toString());
+      WrappedKeyString s =
+          WrappedKeyString.decode((String) m.get(KeyMaterial.wrappedMember(m)), k.getValue());
+      try (DataKey dek = JobContext.join(kms.unwrap(s.wrapped()).toCompletableFuture())) {
+        byte[] parquetKey = s.open(dek, k.getValue());
+        Arrays.fill(parquetKey, (byte) 0);
+      }
+    }
+  }
+}

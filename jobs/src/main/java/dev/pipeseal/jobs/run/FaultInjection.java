@@ -1,0 +1,32 @@
+package dev.pipeseal.jobs.run;
+
+import java.util.function.BiConsumer;
+
+/**
+ * Named points where a job may be killed (after the new file is written, after the rename, between
+ * batches). Tests install a hook that throws an {@link Error} at one of them to prove a rerun
+ * completes and every file stays readable; in production the hook does nothing.
+ */
+public final class FaultInjection {
+  /** Temporary file written and checked, target not yet replaced. */
+  public static final String AFTER_WRITE = "after-write";
+
+  /** Target replaced, outcome not yet reported. */
+  public static final String AFTER_RENAME = "after-rename";
+
+  /** A batch finished, its checkpoint not yet written. */
+  public static final String MID_RUN = "mid-run";
+
+  private static volatile BiConsumer<String, String> hook = (point, file) -> {};
+
+  private FaultInjection() {}
+
+  public static void at(String point, String file) {
+    hook.accept(point, file);
+  }
+
+  /** For tests: {@code null} restores the no-op hook. */
+  public static void install(BiConsumer<String, String> h) {
+    hook = h == null ? (point, file) -> {} : h;
+  }
+}

@@ -1,0 +1,101 @@
+package dev.pipeseal.jobs.run;
+
+import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsException;
+import dev.pipeseal.parquet.kms.SharedBridges;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * What tasks need on an executor, built once per JVM per job settings: the Hadoop configuration
+ * (with the Parquet crypto settings), the shared KMS bridge behind the job's throttle, and the
+ * current version of each master key.
+ */
+public final class JobContext {
+  private static final Map<Map<String, String>, JobContext> CONTEXTS = new ConcurrentHashMap<>();
+
+  private final Map<String, String> properties;
+  private final double kmsRate;
+  private final Map<String, String> currentVersions = new ConcurrentHashMap<>();
+  private volatile Kms kms;
+
+  private JobContext(Map<String, String> properties, double kmsRate) {
+    this.properties = properties;
+    this.kmsRate = kmsRate;
+  }
+
+  /** The context for these settings in this JVM ({@code kmsRate} is part of the settings). */
+  public static JobContext of(Map<String, String> properties, double kmsRate) {
+    Map<String, String> key = new HashMap<>(properties);
+    key.put("pipeseal.jobs.kms-rate", Double.toString(kmsRate));
+    return CONTEXTS.computeIfAbsent(Map.copyOf(key), k -> new JobContext(properties, kmsRate));
+  }
+
+  /** Forgets cached contexts (tests, and jobs that roll keys between runs in one JVM). */
+  public static void reset() {
+    CONTEXTS.clear();
+  }
+
+  /** A fresh Hadoop configuration holding the job's properties. */
+  public Configuration conf() {
+    return hadoopConf(properties);
+  }
+
+  public static Configuration hadoopConf(Map<String, String> properties) {
+    Configuration c = new Configuration();
+    properties.forEach(c::set);
+    return c;
+  }
+
+  public Map<String, String> properties() {
+    return properties;
+  }
+
+  /** The shared bridge for the job's {@code pipeseal.kms.*} settings, throttled. */
+  public Kms kms() {
+    Kms k = kms;
+    if (k == null) {
+      synchronized (this) {
+        if (kms == null) {
+          Map<String, String> bridge = new HashMap<>();
+          properties.forEach(
+              (n, v) -> {
+                if (n.startsWith("pipeseal.kms.")) {
+                  bridge.put(n, v);
+                }
+              });
+          kms = new ThrottledKms(SharedBridges.forProperties(bridge), new Throttle(kmsRate));
+        }
+        k = kms;
+      }
+    }
+    return k;
+  }
+
+  /**
+   * The current version of {@code masterKey}, asked once per job and JVM: a key rolled during a run
+   * is picked up by the next run.
+   */
+  public String currentVersion(String masterKey) {
+    return currentVersions.computeIfAbsent(
+        masterKey, n -> join(kms().describe(n).toCompletableFuture()).currentVersion());
+  }
+
+  /** Waits for a KMS answer, surfacing the KMS exception itself. */
+  public static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof KmsException k) {
+        throw k;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.pipeseal.jobs.reencrypt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipeseal.jobs.run.FaultInjection;
+import dev.pipeseal.jobs.testing.Lakes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ReencryptTest {
+  @TempDir Path dir;
+  private Map<String, String> kms;
+
+  @AfterEach
+  void clean() {
+    FaultInjection.install(null);
+    Lakes.resetCaches();
+  }
+
+  static final class SimulatedCrash extends Error {
+    SimulatedCrash(String where) {
+      super("simulated crash " + where);
+    }
+  }
+
+  private String[] cli(String command, Path lake, String... extra) {
+    List<String> a = new ArrayList<>(List.of(command, lake.toString(), "--engine", "local"));
+    kms.forEach(
+        (k, v) -> {
+          a.add("--conf");
+          a.add(k + "=" + v);
+        });
+    a.addAll(List.of(extra));
+    return a.toArray(String[]::new);
+  }
+
+  private JsonNode inventory(Path lake) throws Exception {
+    Path report = dir.resolve("inv-" + System.nanoTime() + ".json");
+    var r =
+        Lakes.cli("inventory", lake.toString(), "--engine", "local", "--report", report.toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    return new ObjectMapper().readTree(Files.readString(report));
+  }
+
+  private List<Path> plaintextLake(Path lake) {
+    kms = Lakes.localStore(dir.resolve("keys"));
+    Lakes.admin(kms).createKey("pii");
+    Lakes.resetCaches();
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Path f = lake.resolve("d=" + i + "/part-0.parquet");
+      Lakes.write(Map.of(), f, 25);
+      files.add(f);
+    }
+    return files;
+  }
+
+  @Test
+  void encryptsAPlaintextDataset() throws Exception {
+    Path lake = dir.resolve("lake");
+    List<Path> files = plaintextLake(lake);
+    assertThat(Lakes.cli(cli("reencrypt", lake)).code()).isEqualTo(64); // no target policy
+    var r = Lakes.cli(cli("reencrypt", lake, "--conf", "pipeseal.parquet.columns.pii=ssn"));
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("done=3");
+    JsonNode inv = inventory(lake);
+    inv.get("files").forEach(f -> assertThat(f.at("/info/kind").asText()).isEqualTo("pme"));
+    for (Path f : files) {
+      assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
+    }
+    try (var s = Files.walk(lake)) {
+      assertThat(s.filter(p -> p.getFileName().toString().contains("pipeseal-tmp")).count())
+          .isZero();
+    }
+  }
+
+  @Test
+  void reencryptGivesNewKeysAndMovesExternalMaterialInside() throws Exception {
+    kms = Lakes.localStore(dir.resolve("keys"));
+    Lakes.admin(kms).createKey("pii");
+    Path lake = dir.resolve("lake");
+    Path f = lake.resolve("part-0.parquet");
+    Lakes.write(Lakes.policy(kms, "pii", "pipeseal.parquet.key-material", "external"), f, 25);
+    String oldMaterial = Files.readString(lake.resolve("_KEY_MATERIAL_FOR_part-0.parquet.json"));
+    Lakes.resetCaches();
+    var r = Lakes.cli(cli("reencrypt", lake, "--conf", "pipeseal.parquet.columns.pii=ssn,note"));
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(Files.exists(lake.resolve("_KEY_MATERIAL_FOR_part-0.parquet.json"))).isFalse();
+    JsonNode info = inventory(lake).at("/files/0/info");
+    assertThat(info.get("keyMaterial").asText()).isEqualTo("internal");
+    assertThat(oldMaterial).isNotEmpty();
+    assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
+  }
+
+  @Test
+  void rotateRewritesStaleInternalKeyMaterialWhenGivenThePolicy() throws Exception {
+    kms = Lakes.localStore(dir.resolve("keys"));
+    Lakes.admin(kms).createKey("pii");
+    Path lake = dir.resolve("lake");
+    Path f = lake.resolve("part-0.parquet");
+    Lakes.write(Lakes.policy(kms, "pii"), f, 25);
+    Lakes.admin(kms).rotateKey("pii");
+    Lakes.resetCaches();
+    var without = Lakes.cli(cli("rotate", lake));
+    assertThat(without.code()).isEqualTo(1);
+    assertThat(without.out()).contains("inside the data file");
+    Lakes.resetCaches();
+    var r =
+        Lakes.cli(cli("rotate", lake, "--restart", "--conf", "pipeseal.parquet.columns.pii=ssn"));
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(inventory(lake).at("/files/0/info/keys/0/masterKeyVersion").asText()).isEqualTo("2");
+    assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {FaultInjection.AFTER_WRITE, FaultInjection.AFTER_RENAME, FaultInjection.MID_RUN})
+  void killedMigrationLeavesEveryFileReadableAndRerunCompletes(String point) throws Exception {
+    Path lake = dir.resolve("lake");
+    List<Path> files = plaintextLake(lake);
+    AtomicInteger hits = new AtomicInteger();
+    FaultInjection.install(
+        (p, file) -> {
+          if (p.equals(point) && hits.incrementAndGet() == 2) {
+            throw new SimulatedCrash(p + " " + file);
+          }
+        });
+    String[] args =
+        cli(
+            "reencrypt",
+            lake,
+            "--conf",
+            "pipeseal.parquet.columns.pii=ssn",
+            "--parallelism",
+            "1",
+            "--batch",
+            "1");
+    assertThatThrownBy(() -> Lakes.cli(args)).isInstanceOf(SimulatedCrash.class);
+    FaultInjection.install(null);
+    for (Path f : files) {
+      assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).as("after crash " + f).isEqualTo(25);
+    }
+    Lakes.resetCaches();
+    var r = Lakes.cli(args);
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    inventory(lake)
+        .get("files")
+        .forEach(f -> assertThat(f.at("/info/kind").asText()).isEqualTo("pme"));
+    for (Path f : files) {
+      assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
+    }
+  }
+}
