@@ -102,36 +102,65 @@ final class KafkaBench {
   private static void produce(
       Admin admin, String bootstrap, Map<String, Object> kms, byte[][] values, int n, int rounds)
       throws Exception {
+    try (KafkaProducer<byte[], byte[]> plain = producer(bootstrap, kms, false);
+        KafkaProducer<byte[], byte[]> enc = producer(bootstrap, kms, true)) {
+      sideBySide("kafka.produce-1k", admin, enc, plain, values, n, rounds);
+    }
+  }
+
+  /**
+   * {@code pq.produce-1k}: an encrypting producer whose bridge holds only recipient public keys
+   * (hybrid X-Wing provider) vs one on the symmetric local key store, same broker, same values.
+   */
+  static void publicKeyVsSymmetricProduce(
+      Map<String, Object> hybridWriter, Map<String, Object> symmetric, int n, int rounds)
+      throws Exception {
+    try (KafkaClusterTestKit cluster = startBroker();
+        Admin admin = cluster.admin();
+        KafkaProducer<byte[], byte[]> hybrid =
+            producer(cluster.bootstrapServers(), hybridWriter, true);
+        KafkaProducer<byte[], byte[]> sym = producer(cluster.bootstrapServers(), symmetric, true)) {
+      sideBySide("pq.produce-1k", admin, hybrid, sym, values(4096), n, rounds);
+    }
+  }
+
+  /** Alternates the two producers round by round; reports the median per-round ratio. */
+  private static void sideBySide(
+      String name,
+      Admin admin,
+      KafkaProducer<byte[], byte[]> oursProducer,
+      KafkaProducer<byte[], byte[]> baseProducer,
+      byte[][] values,
+      int n,
+      int rounds)
+      throws Exception {
     double[] ratio = new double[rounds];
     double[] ours = new double[rounds];
     double[] base = new double[rounds];
-    try (KafkaProducer<byte[], byte[]> plain = producer(bootstrap, kms, false);
-        KafkaProducer<byte[], byte[]> enc = producer(bootstrap, kms, true)) {
-      // One topic per side for all rounds, metadata fetched before timing: a first send to a new
-      // topic waits for metadata, which would be measured instead of the serializer.
-      String tp = topic(admin, "produce-plain");
-      String te = topic(admin, "produce-enc");
-      plain.partitionsFor(tp);
-      enc.partitionsFor(te);
-      produceRun(plain, tp, values, n);
-      produceRun(enc, te, values, n);
-      for (int r = 0; r < rounds; r++) {
-        // Alternate which side goes first so drift does not favour one.
-        double p;
-        double e;
-        if (r % 2 == 0) {
-          p = produceRun(plain, tp, values, n);
-          e = produceRun(enc, te, values, n);
-        } else {
-          e = produceRun(enc, te, values, n);
-          p = produceRun(plain, tp, values, n);
-        }
-        ours[r] = e;
-        base[r] = p;
-        ratio[r] = e / p;
+    // One topic per side for all rounds, metadata fetched before timing: a first send to a new
+    // topic waits for metadata, which would be measured instead of the serializer.
+    String tb = topic(admin, "produce-base");
+    String to = topic(admin, "produce-ours");
+    baseProducer.partitionsFor(tb);
+    oursProducer.partitionsFor(to);
+    produceRun(baseProducer, tb, values, n);
+    produceRun(oursProducer, to, values, n);
+    for (int r = 0; r < rounds; r++) {
+      // Alternate which side goes first so drift does not favour one.
+      double b;
+      double o;
+      if (r % 2 == 0) {
+        b = produceRun(baseProducer, tb, values, n);
+        o = produceRun(oursProducer, to, values, n);
+      } else {
+        o = produceRun(oursProducer, to, values, n);
+        b = produceRun(baseProducer, tb, values, n);
       }
+      ours[r] = o;
+      base[r] = b;
+      ratio[r] = o / b;
     }
-    report("kafka.produce-1k", ratio, ours, base, "records/s");
+    report(name, ratio, ours, base, "records/s");
   }
 
   private static double produceRun(

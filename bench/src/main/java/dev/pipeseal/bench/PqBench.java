@@ -58,6 +58,16 @@ final class PqBench {
           bare(writer, reader, local);
           bridged(uri, readerConfig, writer, local, dir);
         }
+        Map<String, Object> hybridWriter = new HashMap<>();
+        hybridWriter.put("pipeseal.kms.uri", uri.toString());
+        hybridWriter.put("pipeseal.kms.audit.sink", "none");
+        hybridWriter.put("pipeseal.master-key", "data-team");
+        Map<String, Object> symmetric = new HashMap<>();
+        symmetric.put("pipeseal.kms.uri", "local://" + dir.resolve("keys.p12"));
+        symmetric.put("pipeseal.kms.provider.password", "file:" + pass);
+        symmetric.put("pipeseal.kms.audit.sink", "none");
+        symmetric.put("pipeseal.master-key", "pii");
+        KafkaBench.publicKeyVsSymmetricProduce(hybridWriter, symmetric, 100_000, 15);
       }
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {
