@@ -2,6 +2,7 @@ package dev.pipeseal.bench;
 
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.bridge.KmsBridge;
@@ -20,7 +21,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.stream.Stream;
 
 /**
@@ -207,30 +207,9 @@ final class PqBench {
   }
 
   /** Delegates everything but close, so two bridges can share one provider. */
-  private record Unclosed(Kms kms) implements Kms {
-    @Override
-    public String providerId() {
-      return kms.providerId();
-    }
-
-    @Override
-    public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
-      return kms.generateDataKey(masterKeyName);
-    }
-
-    @Override
-    public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
-      return kms.unwrap(wrapped);
-    }
-
-    @Override
-    public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-      return kms.rewrap(wrapped);
-    }
-
-    @Override
-    public CompletionStage<dev.pipeseal.kms.MasterKeyInfo> describe(String masterKeyName) {
-      return kms.describe(masterKeyName);
+  private static final class Unclosed extends ForwardingKms {
+    Unclosed(Kms kms) {
+      super(kms);
     }
 
     @Override

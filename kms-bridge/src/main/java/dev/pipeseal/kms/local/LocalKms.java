@@ -16,21 +16,16 @@ import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
+import dev.pipeseal.kms.storage.AtomicFile;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -45,9 +40,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,12 +78,8 @@ public final class LocalKms implements Kms, KmsAdmin {
       "pipeseal/local/wrap/v1".getBytes(StandardCharsets.US_ASCII);
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  // A FileLock cannot be taken twice in one JVM, so in-process callers queue on this first.
-  private static final Map<Path, ReentrantLock> PROCESS_LOCKS = new ConcurrentHashMap<>();
-
   private final Path file;
   private final char[] password;
-  private final ReentrantLock adminLock;
   private final Object refreshLock = new Object();
   // Every version ever loaded, closed only with the provider: a reader may still hold one after
   // the snapshot that listed it was replaced.
@@ -101,7 +90,6 @@ public final class LocalKms implements Kms, KmsAdmin {
   private LocalKms(Path file, char[] password) {
     this.file = file;
     this.password = password.clone();
-    this.adminLock = PROCESS_LOCKS.computeIfAbsent(file, p -> new ReentrantLock());
   }
 
   /**
@@ -485,24 +473,11 @@ public final class LocalKms implements Kms, KmsAdmin {
   }
 
   private void withFileLock(Runnable action) {
-    adminLock.lock();
     try {
-      Path parent = file.getParent();
-      Path lockFile = parent.resolve(file.getFileName() + ".lock");
-      try (FileChannel channel =
-          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        FileLock lock = channel.lock();
-        try {
-          action.run();
-        } finally {
-          lock.release();
-        }
-      } catch (IOException e) {
-        throw new KmsConfigException(
-            PROVIDER_ID, null, "cannot lock key store " + file + ": " + e.getMessage());
-      }
-    } finally {
-      adminLock.unlock();
+      AtomicFile.withLock(file, action::run);
+    } catch (IOException e) {
+      throw new KmsConfigException(
+          PROVIDER_ID, null, "cannot lock key store " + file + ": " + e.getMessage());
     }
   }
 
@@ -539,34 +514,13 @@ public final class LocalKms implements Kms, KmsAdmin {
 
   /** Temp file in the same directory, fsync, atomic rename, fsync the directory. */
   private void writeAtomically(KeyStore store) {
-    Path dir = file.getParent();
-    Path temp = null;
     try {
-      temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
-          OutputStream out = Channels.newOutputStream(channel)) {
-        store.store(out, password);
-        out.flush();
-        channel.force(true);
-      }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      temp = null;
-      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-        d.force(true);
-      } catch (IOException e) {
-        // Some platforms cannot open a directory; the rename itself is still atomic.
-      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      store.store(out, password);
+      AtomicFile.write(file, out.toByteArray());
     } catch (IOException | GeneralSecurityException e) {
       throw new KmsConfigException(
           PROVIDER_ID, null, "cannot write key store " + file + ": " + e.getMessage());
-    } finally {
-      if (temp != null) {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException ignored) {
-          // best effort; the temp file holds only the encrypted store
-        }
-      }
     }
   }
 

@@ -12,6 +12,7 @@ import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.secret.SecretSource;
+import dev.pipeseal.kms.storage.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;

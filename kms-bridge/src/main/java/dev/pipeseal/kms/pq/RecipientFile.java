@@ -2,6 +2,7 @@ package dev.pipeseal.kms.pq;
 
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.json.FlatJson;
+import dev.pipeseal.kms.storage.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

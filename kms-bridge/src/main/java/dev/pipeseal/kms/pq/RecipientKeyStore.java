@@ -1,6 +1,7 @@
 package dev.pipeseal.kms.pq;
 
 import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.storage.AtomicFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,6 +7,7 @@ import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.json.FlatJson;
+import dev.pipeseal.kms.storage.AtomicFile;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

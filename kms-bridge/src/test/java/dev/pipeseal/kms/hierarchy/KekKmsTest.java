@@ -85,8 +85,9 @@ class KekKmsTest {
   @Test
   void concurrentGeneratesAcrossKekRolloverUseEachKekExactlyToItsLimit() throws Exception {
     FakeKms fake = new FakeKms("pii");
-    List<WrappedKey> sample = new java.util.concurrent.CopyOnWriteArrayList<>();
-    List<byte[]> materials = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // One list of pairs: two lists appended separately by 8 threads would not stay aligned.
+    List<java.util.Map.Entry<WrappedKey, byte[]>> samples =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
     try (KekKms kms = kek(fake, 500)) {
       java.util.concurrent.ExecutorService pool =
           java.util.concurrent.Executors.newFixedThreadPool(8);
@@ -98,8 +99,7 @@ class KekKmsTest {
                   for (int i = 0; i < 5_000; i++) {
                     try (DataKeyPair p = kms.generateDataKey("pii").toCompletableFuture().join()) {
                       if (i % 500 == 0) {
-                        sample.add(p.wrapped());
-                        materials.add(material(p.plaintext()));
+                        samples.add(java.util.Map.entry(p.wrapped(), material(p.plaintext())));
                       }
                     }
                   }
@@ -113,9 +113,10 @@ class KekKmsTest {
       assertThat(fake.calls("generate")).isEqualTo(40_000 / 500);
     }
     try (KekKms reader = kek(fake, 500)) {
-      for (int i = 0; i < sample.size(); i++) {
-        try (DataKey k = reader.unwrap(sample.get(i)).toCompletableFuture().join()) {
-          assertThat(material(k)).isEqualTo(materials.get(i));
+      assertThat(samples).hasSize(8 * 10);
+      for (java.util.Map.Entry<WrappedKey, byte[]> s : samples) {
+        try (DataKey k = reader.unwrap(s.getKey()).toCompletableFuture().join()) {
+          assertThat(material(k)).isEqualTo(s.getValue());
         }
       }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.WrappedKey;
@@ -68,6 +69,9 @@ class RegistryRewrapOutageTest {
         Kms stopsAfterFirstBatch =
             new ForwardingKms(kms) {
               @Override
+              public void close() {} // the bridge is closed by the try block
+
+              @Override
               public CompletionStage<List<WrappedKey>> rewrapAll(List<WrappedKey> wrapped) {
                 if (batches.getAndIncrement() == 1) {
                   server.stop();
@@ -120,47 +124,5 @@ class RegistryRewrapOutageTest {
 
   private static String hex(DataKey key) {
     return key.withMaterial(b -> HexFormat.of().formatHex(b));
-  }
-
-  /** Delegates everything; tests override what they need. */
-  private static class ForwardingKms implements Kms {
-    private final Kms inner;
-
-    ForwardingKms(Kms inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String providerId() {
-      return inner.providerId();
-    }
-
-    @Override
-    public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
-      return inner.generateDataKey(masterKeyName);
-    }
-
-    @Override
-    public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
-      return inner.unwrap(wrapped);
-    }
-
-    @Override
-    public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-      return inner.rewrap(wrapped);
-    }
-
-    @Override
-    public CompletionStage<List<WrappedKey>> rewrapAll(List<WrappedKey> wrapped) {
-      return inner.rewrapAll(wrapped);
-    }
-
-    @Override
-    public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
-      return inner.describe(masterKeyName);
-    }
-
-    @Override
-    public void close() {}
   }
 }

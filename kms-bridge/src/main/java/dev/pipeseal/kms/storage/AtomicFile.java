@@ -1,4 +1,4 @@
-package dev.pipeseal.kms.pq;
+package dev.pipeseal.kms.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,21 +14,23 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Replaces files atomically (temp file in the same directory, fsync, rename, fsync the directory)
- * and serializes admin changes with a {@code .lock} file, as the local key store does: readers in
- * other processes see the old or the new file, never a partial one.
+ * and serializes admin changes with a {@code .lock} file: readers in other processes see the old or
+ * the new file, never a partial one. Used by the local key store and the hybrid provider's key
+ * files.
  */
-final class AtomicFile {
+public final class AtomicFile {
   // A FileLock cannot be taken twice in one JVM, so in-process callers queue on this first.
   private static final Map<Path, ReentrantLock> PROCESS_LOCKS = new ConcurrentHashMap<>();
 
   private AtomicFile() {}
 
-  interface IoAction {
+  /** A file operation run under the lock. */
+  public interface IoAction {
     void run() throws IOException;
   }
 
   /** Runs {@code action} holding the process and file lock for {@code file}. */
-  static void withLock(Path file, IoAction action) throws IOException {
+  public static void withLock(Path file, IoAction action) throws IOException {
     ReentrantLock lock = PROCESS_LOCKS.computeIfAbsent(file, p -> new ReentrantLock());
     lock.lock();
     try {
@@ -47,7 +49,8 @@ final class AtomicFile {
     }
   }
 
-  static void write(Path file, byte[] content) throws IOException {
+  /** Replaces {@code file} with {@code content}: temp file, fsync, atomic rename, fsync dir. */
+  public static void write(Path file, byte[] content) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
     try {
