@@ -21,30 +21,24 @@ public final class Gcm256 {
   public static final int NONCE_BYTES = 12;
   public static final int TAG_BYTES = 16;
 
-  // Ephemeral (one-value) subkeys share one Cipher per thread: Cipher.getInstance costs more than
-  // the key setup it would save.
-  private static final ThreadLocal<Cipher> SHARED = ThreadLocal.withInitial(Gcm256::newCipher);
+  // Every key shares one Cipher per thread: each call re-inits it with its key and nonce anyway
+  // (JCE skips the key expansion when the key is unchanged). A ThreadLocal per key (and per
+  // derived XAES subkey) filled threads' maps until lookups, not AES, led the profile.
+  private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(Gcm256::newCipher);
 
   private final SecretKeySpec key;
-  private final ThreadLocal<Cipher> ciphers;
 
-  private Gcm256(byte[] key, boolean ephemeral) {
+  private Gcm256(byte[] key) {
     if (key.length != KEY_BYTES) {
       throw new UnsupportedParametersException(
           "AES-GCM layer supports only 256-bit keys, got " + key.length * 8 + " bits");
     }
     this.key = new SecretKeySpec(key, "AES");
-    this.ciphers = ephemeral ? SHARED : ThreadLocal.withInitial(Gcm256::newCipher);
   }
 
-  /** A long-lived key: each thread keeps its own initialized cipher. Copies {@code key}. */
+  /** A key handle; threads share one cipher per thread. Copies {@code key}. */
   public static Gcm256 create(byte[] key) {
-    return new Gcm256(key, false);
-  }
-
-  /** A key used for one value only (a segmented blob): shares the thread's cipher. */
-  static Gcm256 createEphemeral(byte[] key) {
-    return new Gcm256(key, true);
+    return new Gcm256(key);
   }
 
   /**
@@ -68,7 +62,7 @@ public final class Gcm256 {
       throw new IllegalArgumentException("output buffer too small for AES-GCM ciphertext");
     }
     try {
-      Cipher cipher = ciphers.get();
+      Cipher cipher = CIPHERS.get();
       cipher.init(
           Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce, nonceOff, nonceLen));
       updateAad(cipher, aad1, aad2);
@@ -103,7 +97,7 @@ public final class Gcm256 {
       throw new IllegalArgumentException("output buffer too small for AES-GCM plaintext");
     }
     try {
-      Cipher cipher = ciphers.get();
+      Cipher cipher = CIPHERS.get();
       cipher.init(
           Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce, nonceOff, nonceLen));
       updateAad(cipher, aad1, aad2);

@@ -64,7 +64,7 @@ public final class XaesGcm {
   public Gcm256 deriveEphemeralSubkey(byte[] nonce, int off) {
     byte[] kx = deriveKeyBytes(nonce, off);
     try {
-      return Gcm256.createEphemeral(kx);
+      return Gcm256.create(kx);
     } finally {
       Arrays.fill(kx, (byte) 0);
     }
