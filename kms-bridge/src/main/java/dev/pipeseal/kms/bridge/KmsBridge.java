@@ -1,13 +1,10 @@
 package dev.pipeseal.kms.bridge;
 
-import dev.pipeseal.crypto.key.DataKey;
-import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsProviders;
-import dev.pipeseal.kms.MasterKeyInfo;
-import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.audit.AuditLog;
 import dev.pipeseal.kms.audit.AuditSink;
 import dev.pipeseal.kms.audit.AuditingKms;
@@ -20,10 +17,8 @@ import dev.pipeseal.kms.metrics.InstrumentedKms;
 import dev.pipeseal.kms.metrics.KmsMetrics;
 import dev.pipeseal.kms.resilience.ResilientKms;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
@@ -52,10 +47,9 @@ import java.util.function.Supplier;
  *       #providerMetrics()}), which is how operators check that steady state makes O(1) calls.
  * </ul>
  */
-public final class KmsBridge implements Kms {
+public final class KmsBridge extends ForwardingKms {
   private final KmsBridgeConfig config;
   private final Kms provider;
-  private final Kms top;
   private final InstrumentedKms callerMetrics;
   private final InstrumentedKms providerCalls;
 
@@ -65,9 +59,9 @@ public final class KmsBridge implements Kms {
       Kms top,
       InstrumentedKms callerMetrics,
       InstrumentedKms providerCalls) {
+    super(top);
     this.config = config;
     this.provider = provider;
-    this.top = top;
     this.callerMetrics = callerMetrics;
     this.providerCalls = providerCalls;
   }
@@ -163,39 +157,9 @@ public final class KmsBridge implements Kms {
     return provider instanceof KmsAdmin a ? Optional.of(a) : Optional.empty();
   }
 
-  @Override
-  public String providerId() {
-    return top.providerId();
-  }
-
-  @Override
-  public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
-    return top.generateDataKey(masterKeyName);
-  }
-
-  @Override
-  public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
-    return top.unwrap(wrapped);
-  }
-
-  @Override
-  public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-    return top.rewrap(wrapped);
-  }
-
-  @Override
-  public CompletionStage<List<WrappedKey>> rewrapAll(List<WrappedKey> wrapped) {
-    return top.rewrapAll(wrapped);
-  }
-
-  @Override
-  public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
-    return top.describe(masterKeyName);
-  }
-
   /** Destroys cached keys, stops background threads, closes the provider and the audit sink. */
   @Override
   public void close() {
-    top.close();
+    super.close();
   }
 }
