@@ -25,7 +25,6 @@ import javax.crypto.spec.SecretKeySpec;
  * reports the median of per-round throughputs.
  */
 final class CoreBench {
-  private static final int ROUNDS = 15;
   private static final int SMALL = 64;
   private static final int BATCH = 1 << 14;
   private static final int MIB = 1 << 20;
@@ -64,14 +63,14 @@ final class CoreBench {
       Runnable oursRound = () -> ours.encrypt(column, CONTEXT);
       Runnable cachedRound = () -> cachedCipherLoop(cached, jceKey, values, counter);
       Runnable sparkRound = () -> cipherPerValueLoop(raw, values);
-      warm(oursRound, cachedRound, sparkRound);
-      double[][] r = alternate(oursRound, cachedRound);
+      Rounds.warm(40, oursRound, cachedRound, sparkRound);
+      double[][] r = Rounds.alternate(oursRound, cachedRound);
       BenchReport.ratio(
           "core.gcm64",
           BATCH / BenchReport.median(r[0]),
           BATCH / BenchReport.median(r[1]),
           "values/s");
-      double[][] s = alternate(oursRound, sparkRound);
+      double[][] s = Rounds.alternate(oursRound, sparkRound);
       BenchReport.ratio(
           "core.gcm64-vs-spark",
           BATCH / BenchReport.median(s[0]),
@@ -149,8 +148,8 @@ final class CoreBench {
               chunkedJce(chunked, jceKey, blob[0], counter);
             }
           };
-      warm(oursRound, baseRound);
-      double[][] r = alternate(oursRound, baseRound);
+      Rounds.warm(40, oursRound, baseRound);
+      double[][] r = Rounds.alternate(oursRound, baseRound);
       double bytes = (double) perRound * MIB;
       BenchReport.ratio(
           "core.gcm1m-warm",
@@ -273,10 +272,10 @@ final class CoreBench {
               throw new IllegalStateException("round trip mismatch");
             }
           };
-      warm(round);
-      double[] times = new double[ROUNDS];
-      for (int i = 0; i < ROUNDS; i++) {
-        times[i] = time(round);
+      Rounds.warm(40, round);
+      double[] times = new double[Rounds.COUNT];
+      for (int i = 0; i < Rounds.COUNT; i++) {
+        times[i] = Rounds.seconds(round);
       }
       BenchReport.value(
           "core.embed768", (double) n * 768 * 4 / BenchReport.median(times) / 1e9, "GB/s");
@@ -291,42 +290,14 @@ final class CoreBench {
         BatchEncryptor gcm = BatchEncryptor.create(key, Algorithm.XAES_256_GCM, REF)) {
       Runnable detRound = () -> det.encrypt(column, CONTEXT);
       Runnable gcmRound = () -> gcm.encrypt(column, CONTEXT);
-      warm(detRound, gcmRound);
-      double[][] r = alternate(detRound, gcmRound);
+      Rounds.warm(40, detRound, gcmRound);
+      double[][] r = Rounds.alternate(detRound, gcmRound);
       BenchReport.ratio(
           "core.det64",
           BATCH / BenchReport.median(r[0]),
           BATCH / BenchReport.median(r[1]),
           "values/s");
     }
-  }
-
-  // --- harness --------------------------------------------------------------------------------
-
-  /** Warm-up by call count: enough rounds for C2 to compile every path, whatever the clock says. */
-  private static void warm(Runnable... rounds) {
-    for (int i = 0; i < 40; i++) {
-      for (Runnable r : rounds) {
-        r.run();
-      }
-    }
-  }
-
-  /** Alternates the two rounds ROUNDS times; returns seconds per round for each. */
-  private static double[][] alternate(Runnable ours, Runnable baseline) {
-    double[] a = new double[ROUNDS];
-    double[] b = new double[ROUNDS];
-    for (int i = 0; i < ROUNDS; i++) {
-      a[i] = time(ours);
-      b[i] = time(baseline);
-    }
-    return new double[][] {a, b};
-  }
-
-  private static double time(Runnable r) {
-    long t0 = System.nanoTime();
-    r.run();
-    return (System.nanoTime() - t0) / 1e9;
   }
 
   private static byte[][] randomValues(int n, int size) {

@@ -31,7 +31,6 @@ import java.util.List;
  */
 final class KmsBench {
   private static final int KEYS = 200;
-  private static final int ROUNDS = 15;
   private static final EnvelopeContext CONTEXT = EnvelopeContext.of("bench.kms");
 
   private KmsBench() {}
@@ -68,11 +67,11 @@ final class KmsBench {
         uncached.run();
         cached.run();
       }
-      double[] c = new double[ROUNDS];
-      double[] u = new double[ROUNDS];
-      for (int i = 0; i < ROUNDS; i++) {
-        c[i] = time(cached);
-        u[i] = time(uncached);
+      double[] c = new double[Rounds.COUNT];
+      double[] u = new double[Rounds.COUNT];
+      for (int i = 0; i < Rounds.COUNT; i++) {
+        c[i] = Rounds.seconds(cached);
+        u[i] = Rounds.seconds(uncached);
       }
       BenchReport.ratio(
           "kms.unwrap-cached",
@@ -133,11 +132,5 @@ final class KmsBench {
       BenchReport.value(
           "kms.deks-per-1m", firstOfEachDek.size(), "DEKs generated per 10^6 encryptions");
     }
-  }
-
-  private static double time(Runnable r) {
-    long t0 = System.nanoTime();
-    r.run();
-    return (System.nanoTime() - t0) / 1e9;
   }
 }

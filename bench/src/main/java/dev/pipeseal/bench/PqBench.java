@@ -30,7 +30,6 @@ import java.util.stream.Stream;
  * calls; the median of per-round throughputs is reported.
  */
 final class PqBench {
-  private static final int ROUNDS = 15;
   private static final int HYBRID_OPS = 200;
   private static final int LOCAL_OPS = 20_000;
   private static final int BRIDGE_OPS = 20_000;
@@ -84,12 +83,12 @@ final class PqBench {
     List<WrappedKey> localKeys = wrapped(local, "pii", LOCAL_OPS);
     Runnable hybridUnwrap = () -> unwrap(reader, hybridKeys);
     Runnable localUnwrap = () -> unwrap(local, localKeys);
-    warm(10, hybridWrap, hybridWrap2, hybridUnwrap);
-    warm(10, localWrap, localUnwrap);
+    Rounds.warm(10, hybridWrap, hybridWrap2, hybridUnwrap);
+    Rounds.warm(10, localWrap, localUnwrap);
 
-    report("pq.wrap", alternate(hybridWrap, localWrap), HYBRID_OPS, LOCAL_OPS);
-    report("pq.wrap-2-recipients", alternate(hybridWrap2, localWrap), HYBRID_OPS, LOCAL_OPS);
-    report("pq.unwrap", alternate(hybridUnwrap, localUnwrap), HYBRID_OPS, LOCAL_OPS);
+    report("pq.wrap", Rounds.alternate(hybridWrap, localWrap), HYBRID_OPS, LOCAL_OPS);
+    report("pq.wrap-2-recipients", Rounds.alternate(hybridWrap2, localWrap), HYBRID_OPS, LOCAL_OPS);
+    report("pq.unwrap", Rounds.alternate(hybridUnwrap, localUnwrap), HYBRID_OPS, LOCAL_OPS);
     BenchReport.value(
         "pq.wrapped-record-bytes", WrappedKeyCodec.toBinary(hybridKeys.get(0)).length, "bytes");
     BenchReport.value(
@@ -121,9 +120,13 @@ final class PqBench {
       BenchReport.value("pq.bridge-first-unwrap", (System.nanoTime() - c0) / 1e6, "ms");
       Runnable hybridUnwrap = () -> unwrap(hybridReader, hybridKeys);
       Runnable localUnwrap = () -> unwrap(localBridge, localKeys);
-      warm(5, hybridWrap, localWrap, hybridUnwrap, localUnwrap);
-      report("pq.bridge-kek-wrap", alternate(hybridWrap, localWrap), BRIDGE_OPS, BRIDGE_OPS);
-      report("pq.bridge-kek-unwrap", alternate(hybridUnwrap, localUnwrap), BRIDGE_OPS, BRIDGE_OPS);
+      Rounds.warm(5, hybridWrap, localWrap, hybridUnwrap, localUnwrap);
+      report("pq.bridge-kek-wrap", Rounds.alternate(hybridWrap, localWrap), BRIDGE_OPS, BRIDGE_OPS);
+      report(
+          "pq.bridge-kek-unwrap",
+          Rounds.alternate(hybridUnwrap, localUnwrap),
+          BRIDGE_OPS,
+          BRIDGE_OPS);
       BenchReport.value(
           "pq.bridge-kek-record-bytes",
           WrappedKeyCodec.toBinary(hybridKeys.get(0)).length,
@@ -180,30 +183,6 @@ final class PqBench {
         oursOps / BenchReport.median(seconds[0]),
         baselineOps / BenchReport.median(seconds[1]),
         "ops/s");
-  }
-
-  private static void warm(int times, Runnable... rounds) {
-    for (int i = 0; i < times; i++) {
-      for (Runnable r : rounds) {
-        r.run();
-      }
-    }
-  }
-
-  private static double[][] alternate(Runnable ours, Runnable baseline) {
-    double[] a = new double[ROUNDS];
-    double[] b = new double[ROUNDS];
-    for (int i = 0; i < ROUNDS; i++) {
-      a[i] = time(ours);
-      b[i] = time(baseline);
-    }
-    return new double[][] {a, b};
-  }
-
-  private static double time(Runnable r) {
-    long t0 = System.nanoTime();
-    r.run();
-    return (System.nanoTime() - t0) / 1e9;
   }
 
   /** Delegates everything but close, so two bridges can share one provider. */
