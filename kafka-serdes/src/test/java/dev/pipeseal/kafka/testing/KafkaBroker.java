@@ -167,6 +167,22 @@ public final class KafkaBroker implements AutoCloseable {
     return admin;
   }
 
+  /**
+   * Stops the broker (the controller keeps running), waits {@code down}, then starts it again on
+   * the same port, as an operator's rolling restart would. Clients see the outage in between.
+   */
+  public void restartBroker(Duration down) throws Exception {
+    for (kafka.server.BrokerServer b : cluster.brokers().values()) {
+      b.shutdown();
+      b.awaitShutdown();
+    }
+    Thread.sleep(down.toMillis());
+    for (kafka.server.BrokerServer b : cluster.brokers().values()) {
+      b.startup();
+    }
+    cluster.waitForReadyBrokers();
+  }
+
   @Override
   public void close() throws Exception {
     admin.close();
