@@ -239,6 +239,8 @@ class TrainingPipelineTest {
     } finally {
       resetKeyCaches();
     }
+    // The pipeline's own session is unaffected by the analyst's denials.
+    assertLakeHoldsExactlyWhatWasProduced(spark);
   }
 
   @Test
@@ -342,6 +344,7 @@ class TrainingPipelineTest {
     resetKeyCaches();
     Cli v = cli("verify", lake.toString());
     assertThat(v.code).as(v.out + v.err).isZero();
+    assertLakeHoldsExactlyWhatWasProduced(spark);
   }
 
   // ---------------------------------------------------------------- producers
