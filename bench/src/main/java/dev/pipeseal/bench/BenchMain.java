@@ -17,6 +17,15 @@ public final class BenchMain {
     suites.put("spark", SparkBench::run);
     suites.put("jobs", JobsBench::run);
     String which = args.length == 0 ? "all" : args[0];
+    // Ratios are side by side, but absolute numbers mean little without the machine and JDK.
+    System.out.printf(
+        "BENCH-ENV jdk=%s vm=%s os=%s/%s cpus=%d cpu=%s%n",
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name").replace(' ', '_'),
+        System.getProperty("os.name"),
+        System.getProperty("os.arch"),
+        Runtime.getRuntime().availableProcessors(),
+        cpuModel());
     String[] rest =
         args.length <= 1 ? new String[0] : java.util.Arrays.copyOfRange(args, 1, args.length);
     if (which.equals("all")) {
@@ -31,6 +40,19 @@ public final class BenchMain {
       System.exit(64);
     }
     s.run(rest);
+  }
+
+  private static String cpuModel() {
+    try (java.util.stream.Stream<String> lines =
+        java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+      return lines
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim().replace(' ', '_'))
+          .findFirst()
+          .orElse("unknown");
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   @FunctionalInterface
