@@ -19,12 +19,16 @@ import dev.pipeseal.spark.keys.DriverKeys;
 import dev.pipeseal.spark.keys.KeyServices;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -546,10 +550,8 @@ class TrainingPipelineTest {
     for (Path f : dataFiles()) {
       out.put(
           f.getFileName().toString(),
-          java.util.HexFormat.of()
-              .formatHex(
-                  java.security.MessageDigest.getInstance("SHA-256")
-                      .digest(Files.readAllBytes(f))));
+          HexFormat.of()
+              .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))));
     }
     return out;
   }
@@ -610,8 +612,8 @@ class TrainingPipelineTest {
   }
 
   private static String stackTrace(Throwable t) {
-    java.io.StringWriter w = new java.io.StringWriter();
-    t.printStackTrace(new java.io.PrintWriter(w));
+    StringWriter w = new StringWriter();
+    t.printStackTrace(new PrintWriter(w));
     return w.toString();
   }
 
