@@ -25,6 +25,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -74,18 +75,9 @@ public final class JobCommand {
       err.print(USAGE);
       return 64;
     }
-    JobReport report =
-        new JobReport(command, options.path(), options.dryRun(), Instant.now().toString());
+    JobReport report;
     try {
-      if (options.path() != null) {
-        try (FileRunner runner = FileRunner.forOptions(options)) {
-          new JobDriver(options, runner, options.quiet() ? s -> {} : err::println)
-              .run(task(options), !command.equals("inventory"), report);
-        }
-      }
-      if (options.registry() != null) {
-        report.registry(rewrapRegistry(options, report));
-      }
+      report = execute(options, options.quiet() ? s -> {} : err::println);
     } catch (FileNotFoundException e) {
       err.println("pipeseal " + command + ": no such path: " + e.getMessage());
       return 1;
@@ -112,6 +104,30 @@ public final class JobCommand {
       return code == 0 ? 2 : code;
     }
     return code;
+  }
+
+  /**
+   * Runs the job {@code options} describe (files, then the registry) and returns its report; the
+   * demo calls this directly.
+   *
+   * @throws FileNotFoundException if the lake path does not exist (nothing was changed)
+   * @throws IOException if the lake cannot be listed or the checkpoint cannot be used
+   */
+  public static JobReport execute(JobOptions options, Consumer<String> progress)
+      throws IOException {
+    JobReport report =
+        new JobReport(
+            options.command(), options.path(), options.dryRun(), Instant.now().toString());
+    if (options.path() != null) {
+      try (FileRunner runner = FileRunner.forOptions(options)) {
+        new JobDriver(options, runner, progress)
+            .run(task(options), !options.command().equals("inventory"), report);
+      }
+    }
+    if (options.registry() != null) {
+      report.registry(rewrapRegistry(options, report));
+    }
+    return report;
   }
 
   private static FileTask task(JobOptions o) {

@@ -33,11 +33,15 @@ final class SparkRunner implements FileRunner {
       boolean existing =
           SparkSession.getActiveSession().isDefined()
               || SparkSession.getDefaultSession().isDefined();
-      SparkSession.Builder b = SparkSession.builder().appName(appName);
-      if (!existing && System.getProperty("spark.master") == null) {
-        b = b.master("local[" + parallelism + "]").config("spark.ui.enabled", "false");
+      if (existing) {
+        spark = SparkSession.active(); // the builder would only warn that its settings are ignored
+      } else {
+        SparkSession.Builder b = SparkSession.builder().appName(appName);
+        if (System.getProperty("spark.master") == null) {
+          b = b.master("local[" + parallelism + "]").config("spark.ui.enabled", "false");
+        }
+        spark = b.getOrCreate();
       }
-      spark = b.getOrCreate();
       owned = !existing;
       if (owned) {
         spark.sparkContext().setLogLevel("WARN"); // progress lines, not Spark's INFO chatter
