@@ -149,11 +149,6 @@ public record JobOptions(
             "reencrypt needs the target policy: pipeseal.parquet.columns.KEY=... and/or"
                 + " pipeseal.parquet.footer.key=KEY (--conf or --config)");
       }
-      if ("external".equals(props.get("pipeseal.parquet.key-material"))) {
-        throw new UsageException(
-            "reencrypt writes internal key material: a data file and its external key material"
-                + " file cannot be replaced in one atomic step");
-      }
     }
     if (checkpoint == null && path != null) {
       checkpoint = defaultCheckpoint(path, command);
