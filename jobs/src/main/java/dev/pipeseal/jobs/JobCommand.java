@@ -1,5 +1,6 @@
 package dev.pipeseal.jobs;
 
+import dev.pipeseal.jobs.inventory.CellSampler;
 import dev.pipeseal.jobs.inventory.InventoryTask;
 import dev.pipeseal.jobs.reencrypt.ReencryptTask;
 import dev.pipeseal.jobs.report.FileOutcome;
@@ -14,6 +15,7 @@ import dev.pipeseal.jobs.run.JobOptions;
 import dev.pipeseal.jobs.run.JobOptions.UsageException;
 import dev.pipeseal.jobs.verify.VerifyTask;
 import dev.pipeseal.kms.KmsException;
+import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistries;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
@@ -35,7 +37,9 @@ import org.apache.hadoop.fs.Path;
 public final class JobCommand {
   static final String USAGE =
       """
-      usage: pipeseal inventory PATH [OPTIONS]          what every file is (no key needed)
+      usage: pipeseal inventory PATH [--registry LOC] [OPTIONS]
+                                                        what every file is (no key needed), and
+                                                        the keys sampled envelope cells reference
              pipeseal rotate [PATH] [--registry LOC [--key NAME]] [OPTIONS]
                                                         rewrap keys to current master-key versions
              pipeseal reencrypt PATH --conf pipeseal.parquet.columns.KEY=COLS ... [OPTIONS]
@@ -124,7 +128,12 @@ public final class JobCommand {
             .run(task(options), !options.command().equals("inventory"), report);
       }
     }
-    if (options.registry() != null) {
+    if (options.command().equals("inventory")) {
+      report.cellSampling(CellSampler.METHOD);
+      if (options.registry() != null) {
+        nameRegistryKeys(options, report);
+      }
+    } else if (options.registry() != null) {
       report.registry(rewrapRegistry(options, report));
     }
     return report;
@@ -149,6 +158,23 @@ public final class JobCommand {
     }
   }
 
+  /** Names the master key (and version) of every registry key id cells reference; no key used. */
+  private static void nameRegistryKeys(JobOptions o, JobReport report) {
+    try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.kmsProperties())) {
+      for (String k : report.cellKeys().keySet()) {
+        if (k.startsWith("registry:")) {
+          String id = k.substring("registry:".length());
+          report.registryKey(
+              id,
+              registry
+                  .read(KeyId.parse(id))
+                  .map(r -> r.wrapped().masterKeyName() + "@" + r.wrapped().masterKeyVersion())
+                  .orElse("not in the registry"));
+        }
+      }
+    }
+  }
+
   private static void print(JobReport r, PrintStream out) {
     for (FileOutcome f : r.files()) {
       if (f.status() == Status.FAILED) {
@@ -166,6 +192,12 @@ public final class JobCommand {
           .append(r.count(s));
     }
     out.println(sb);
+    if (!r.cellKeys().isEmpty()) {
+      out.println("cell keys (files): " + r.cellKeys() + " (sampled: " + CellSampler.METHOD + ")");
+      if (!r.registryKeys().isEmpty()) {
+        out.println("registry ids: " + r.registryKeys());
+      }
+    }
     RewrapReport reg = r.registry();
     if (reg != null) {
       out.println(

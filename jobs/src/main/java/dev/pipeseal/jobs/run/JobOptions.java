@@ -15,7 +15,8 @@ import java.util.Properties;
  *
  * @param command {@code inventory}, {@code rotate}, {@code reencrypt} or {@code verify}
  * @param path lake root or one file; null only for {@code rotate --registry} alone
- * @param registry key registry location to rewrap ({@code rotate}), or null
+ * @param registry key registry location: rewrapped by {@code rotate}, read by {@code inventory} to
+ *     name the master keys of registry ids that cells reference; or null
  * @param keyFilter only this master key in the registry, or null
  * @param dryRun report what would change, change nothing
  * @param checkpoint checkpoint directory
@@ -127,8 +128,11 @@ public record JobOptions(
     if (path == null && !(command.equals("rotate") && registry != null)) {
       throw new UsageException(command + " needs a PATH");
     }
-    if ((registry != null || key != null) && !command.equals("rotate")) {
-      throw new UsageException("--registry and --key apply to rotate only");
+    if (registry != null && !command.equals("rotate") && !command.equals("inventory")) {
+      throw new UsageException("--registry applies to rotate and inventory only");
+    }
+    if (key != null && !command.equals("rotate")) {
+      throw new UsageException("--key applies to rotate only");
     }
     if (key != null && registry == null) {
       throw new UsageException("--key needs --registry");
