@@ -58,7 +58,7 @@ public final class JobCommand {
         --engine spark|local parallel over files on Spark (default) or threads in this JVM
         --parallelism N      tasks at once (default: processors)
         --batch N            files per batch and checkpoint (default 1000)
-        --kms-rate N         key operations per second per JVM (default unlimited)
+        --kms-rate N         key operations per second, whole job (default unlimited)
         --sample F           verify: fraction of files to read (default 1)
         --quiet              no progress lines
       exit: 0 done, 2 partly done (the report lists what failed), 1 failed, 64 usage

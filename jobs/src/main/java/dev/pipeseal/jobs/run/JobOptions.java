@@ -26,7 +26,8 @@ import java.util.Properties;
  * @param engine {@code spark} or {@code local} (a thread pool in this JVM)
  * @param parallelism tasks per batch (local threads, or Spark partitions)
  * @param batchSize files per batch: the unit of progress lines and checkpoints
- * @param kmsRate key operations per second per JVM; 0 is unlimited
+ * @param kmsRate key operations per second for the whole job (Spark: split over the tasks that run
+ *     at once); 0 is unlimited
  * @param sample fraction of files {@code verify} reads, in (0, 1]
  * @param quiet no progress lines
  * @param properties {@code pipeseal.kms.*}, {@code pipeseal.parquet.*}, {@code parquet.*} and
