@@ -33,8 +33,9 @@ import org.apache.parquet.schema.Type;
 /**
  * Finds the Pipeseal envelope cells of a file and the keys they reference, from envelope headers
  * only (no key is used). It samples: the first {@link #SAMPLE} values of each column chunk of each
- * top-level, non-repeated binary column that PME leaves readable (not encrypted by PME), so the
- * cost is a few pages per chunk, not the file. A column counts as cells when every sampled non-null
+ * top-level, non-repeated binary column that PME leaves readable (not encrypted by PME). Only those
+ * columns are read (a projection), and only the first values of each chunk are decoded; the chunks
+ * of those columns are still fetched whole. A column counts as cells when every sampled non-null
  * value parses as an envelope header.
  */
 public final class CellSampler {
