@@ -121,7 +121,10 @@ final class JobsBench {
               "reencrypt",
               reenc.toString(),
               "--conf",
-              "pipeseal.parquet.columns.pii=ssn");
+              "pipeseal.parquet.columns.pii=ssn",
+              // One full rewrite per file (external output would write each file twice).
+              "--conf",
+              "pipeseal.parquet.key-material=internal");
       ext[r] = l1 / s1;
       reg[r] = rl1 / rs1;
       vs[r] = rot / re;

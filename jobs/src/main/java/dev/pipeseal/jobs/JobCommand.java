@@ -1,5 +1,6 @@
 package dev.pipeseal.jobs;
 
+import dev.pipeseal.jobs.inventory.CellSampler;
 import dev.pipeseal.jobs.inventory.InventoryTask;
 import dev.pipeseal.jobs.reencrypt.ReencryptTask;
 import dev.pipeseal.jobs.report.FileOutcome;
@@ -14,6 +15,7 @@ import dev.pipeseal.jobs.run.JobOptions;
 import dev.pipeseal.jobs.run.JobOptions.UsageException;
 import dev.pipeseal.jobs.verify.VerifyTask;
 import dev.pipeseal.kms.KmsException;
+import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistries;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
@@ -25,6 +27,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -34,7 +37,9 @@ import org.apache.hadoop.fs.Path;
 public final class JobCommand {
   static final String USAGE =
       """
-      usage: pipeseal inventory PATH [OPTIONS]          what every file is (no key needed)
+      usage: pipeseal inventory PATH [--registry LOC] [OPTIONS]
+                                                        what every file is (no key needed), and
+                                                        the keys sampled envelope cells reference
              pipeseal rotate [PATH] [--registry LOC [--key NAME]] [OPTIONS]
                                                         rewrap keys to current master-key versions
              pipeseal reencrypt PATH --conf pipeseal.parquet.columns.KEY=COLS ... [OPTIONS]
@@ -53,7 +58,7 @@ public final class JobCommand {
         --engine spark|local parallel over files on Spark (default) or threads in this JVM
         --parallelism N      tasks at once (default: processors)
         --batch N            files per batch and checkpoint (default 1000)
-        --kms-rate N         key operations per second per JVM (default unlimited)
+        --kms-rate N         key operations per second, whole job (default unlimited)
         --sample F           verify: fraction of files to read (default 1)
         --quiet              no progress lines
       exit: 0 done, 2 partly done (the report lists what failed), 1 failed, 64 usage
@@ -74,18 +79,9 @@ public final class JobCommand {
       err.print(USAGE);
       return 64;
     }
-    JobReport report =
-        new JobReport(command, options.path(), options.dryRun(), Instant.now().toString());
+    JobReport report;
     try {
-      if (options.path() != null) {
-        try (FileRunner runner = FileRunner.forOptions(options)) {
-          new JobDriver(options, runner, options.quiet() ? s -> {} : err::println)
-              .run(task(options), !command.equals("inventory"), report);
-        }
-      }
-      if (options.registry() != null) {
-        report.registry(rewrapRegistry(options, report));
-      }
+      report = execute(options, options.quiet() ? s -> {} : err::println);
     } catch (FileNotFoundException e) {
       err.println("pipeseal " + command + ": no such path: " + e.getMessage());
       return 1;
@@ -114,6 +110,35 @@ public final class JobCommand {
     return code;
   }
 
+  /**
+   * Runs the job {@code options} describe (files, then the registry) and returns its report; the
+   * demo calls this directly.
+   *
+   * @throws FileNotFoundException if the lake path does not exist (nothing was changed)
+   * @throws IOException if the lake cannot be listed or the checkpoint cannot be used
+   */
+  public static JobReport execute(JobOptions options, Consumer<String> progress)
+      throws IOException {
+    JobReport report =
+        new JobReport(
+            options.command(), options.path(), options.dryRun(), Instant.now().toString());
+    if (options.path() != null) {
+      try (FileRunner runner = FileRunner.forOptions(options)) {
+        new JobDriver(options, runner, progress)
+            .run(task(options), !options.command().equals("inventory"), report);
+      }
+    }
+    if (options.command().equals("inventory")) {
+      report.cellSampling(CellSampler.METHOD);
+      if (options.registry() != null) {
+        nameRegistryKeys(options, report);
+      }
+    } else if (options.registry() != null) {
+      report.registry(rewrapRegistry(options, report));
+    }
+    return report;
+  }
+
   private static FileTask task(JobOptions o) {
     return switch (o.command()) {
       case "inventory" -> new InventoryTask();
@@ -130,6 +155,23 @@ public final class JobCommand {
       return new RegistryRewrapper(
               ctx.kms(), registry, o.keyFilter(), o.dryRun(), 100, report::problem)
           .run();
+    }
+  }
+
+  /** Names the master key (and version) of every registry key id cells reference; no key used. */
+  private static void nameRegistryKeys(JobOptions o, JobReport report) {
+    try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.kmsProperties())) {
+      for (String k : report.cellKeys().keySet()) {
+        if (k.startsWith("registry:")) {
+          String id = k.substring("registry:".length());
+          report.registryKey(
+              id,
+              registry
+                  .read(KeyId.parse(id))
+                  .map(r -> r.wrapped().masterKeyName() + "@" + r.wrapped().masterKeyVersion())
+                  .orElse("not in the registry"));
+        }
+      }
     }
   }
 
@@ -150,6 +192,12 @@ public final class JobCommand {
           .append(r.count(s));
     }
     out.println(sb);
+    if (!r.cellKeys().isEmpty()) {
+      out.println("cell keys (files): " + r.cellKeys() + " (sampled: " + CellSampler.METHOD + ")");
+      if (!r.registryKeys().isEmpty()) {
+        out.println("registry ids: " + r.registryKeys());
+      }
+    }
     RewrapReport reg = r.registry();
     if (reg != null) {
       out.println(

@@ -15,7 +15,7 @@ public final class PipesealCli {
   static final String USAGE =
       """
       usage: pipeseal COMMAND [OPTIONS]
-        demo [--dir DIR] [--rows N] [--seed S]   encrypt synthetic training data, rotate, verify
+        demo [--dir DIR] [--rows N] [--seed S]   encrypted lake on local Spark, rotate, verify
         inventory PATH                           what every file of a lake is (no key needed)
         rotate [PATH] [--registry LOC]           rewrap keys to current master-key versions
         reencrypt PATH --conf pipeseal.parquet...   rewrite under new keys; encrypt plaintext

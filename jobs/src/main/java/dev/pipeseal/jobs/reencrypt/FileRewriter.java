@@ -1,7 +1,9 @@
 package dev.pipeseal.jobs.reencrypt;
 
 import dev.pipeseal.jobs.lake.AtomicSwap;
+import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
+import dev.pipeseal.jobs.lake.ParquetTail;
 import dev.pipeseal.jobs.run.FaultInjection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,15 +31,61 @@ import org.apache.parquet.schema.MessageType;
  * Rewrites one file under the write policy of {@code conf}: decodes every record with parquet-java
  * and encodes it again (new random DEKs from the crypto factory), into a hidden temporary file in
  * the same directory (same table binding). The new file is then read back in full and its records'
- * digest compared with the source's; only then is it renamed over the source. Output key material
- * is internal: a data file and an external key material file cannot be swapped in one atomic step,
- * so the old external material file is removed only after the swap (an orphan at worst).
+ * digest compared with the source's; only then is it renamed over the source.
+ *
+ * <p>Key material: the output keeps the mode asked for ({@link #rewrite}). External output needs a
+ * data file and its {@code _KEY_MATERIAL_FOR_} file replaced together, which no file system does in
+ * one step; but a file with internal key material ignores a key material file beside it. So the new
+ * key material file is renamed into place first, while the data file it sits beside is internal,
+ * then the new data file over it: every state in between reads. A source that itself reads external
+ * key material is first rewritten with internal material (so an external to external rewrite writes
+ * the data twice). A key material file beside an internal file is the marker of that intermediate
+ * state: {@link #readsOrTargetsExternal} counts it as external, so a rerun after a crash finishes
+ * the job in the same mode.
  */
 public final class FileRewriter {
   private FileRewriter() {}
 
-  /** Rewrites {@code source}; returns the number of rows. Leaves the source as it was on error. */
-  public static long rewrite(Path source, Configuration conf) throws IOException {
+  /**
+   * Rewrites {@code source}; returns the number of rows. Leaves the source readable on error.
+   *
+   * @param external write external key material (else internal, and the old key material file, if
+   *     any, is removed after the swap)
+   */
+  public static long rewrite(Path source, Configuration conf, boolean external) throws IOException {
+    long rows = 0;
+    if (external && readsExternal(source, conf)) {
+      rows = replace(source, conf, false); // step 1: off the key material file
+    }
+    rows = replace(source, conf, external);
+    if (!external) {
+      Path material = KeyMaterialFile.of(source);
+      if (exists(material, conf)) {
+        source.getFileSystem(conf).delete(material, false); // an orphan at worst
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Whether {@code source} uses external key material: its footer says so, or a key material file
+   * sits beside it (the marker a crashed external rewrite leaves, see the class comment).
+   */
+  public static boolean readsOrTargetsExternal(Path source, Configuration conf) throws IOException {
+    return readsExternal(source, conf) || exists(KeyMaterialFile.of(source), conf);
+  }
+
+  private static boolean readsExternal(Path source, Configuration conf) throws IOException {
+    ParquetTail tail = ParquetTail.read(source, conf);
+    return tail.encrypted()
+        && tail.footerKeyMaterial() != null
+        && KeyMaterial.isExternal(
+            KeyMaterial.parseObject(tail.footerKeyMaterial(), source.toString()));
+  }
+
+  /** One verified write-and-swap of {@code source} with key material of the given mode. */
+  private static long replace(Path source, Configuration conf, boolean external)
+      throws IOException {
     MessageType schema;
     CompressionCodecName codec = CompressionCodecName.UNCOMPRESSED;
     long rows;
@@ -52,9 +100,8 @@ public final class FileRewriter {
         codec = footer.getBlocks().get(0).getColumns().get(0).getCodec();
       }
     }
-    boolean externalBefore = exists(KeyMaterialFile.of(source), conf);
     Configuration writeConf = new Configuration(conf);
-    writeConf.set("pipeseal.parquet.key-material", "internal");
+    writeConf.set("pipeseal.parquet.key-material", external ? "external" : "internal");
     Path tmp = AtomicSwap.temporaryFor(source);
     try {
       byte[] written = copy(source, tmp, schema, codec, conf, writeConf);
@@ -63,6 +110,10 @@ public final class FileRewriter {
         throw new IOException(source + ": the rewritten file does not read back the same records");
       }
       FaultInjection.at(FaultInjection.AFTER_WRITE, source.toString());
+      if (external) {
+        // The source reads internal key material here, so it ignores the file being replaced.
+        AtomicSwap.swap(KeyMaterialFile.of(tmp), KeyMaterialFile.of(source), conf);
+      }
       AtomicSwap.swap(tmp, source, conf);
     } catch (IOException | RuntimeException e) {
       AtomicSwap.discard(tmp, conf);
@@ -71,9 +122,6 @@ public final class FileRewriter {
     }
     FaultInjection.at(FaultInjection.AFTER_RENAME, source.toString());
     discardSidecars(tmp, conf);
-    if (externalBefore) {
-      source.getFileSystem(conf).delete(KeyMaterialFile.of(source), false);
-    }
     return rows;
   }
 
@@ -124,12 +172,13 @@ public final class FileRewriter {
     return p.getFileSystem(conf).exists(p);
   }
 
-  /** The temporary file's checksum sidecar and any key material Parquet wrote beside it. */
+  /** The temporary file's checksum sidecars and any key material Parquet wrote beside it. */
   private static void discardSidecars(Path tmp, Configuration conf) {
     try {
       FileSystem fs = tmp.getFileSystem(conf);
       if (fs instanceof LocalFileSystem local) {
         local.getRawFileSystem().delete(local.getChecksumFile(tmp), false);
+        local.getRawFileSystem().delete(local.getChecksumFile(KeyMaterialFile.of(tmp)), false);
       }
       fs.delete(KeyMaterialFile.of(tmp), false);
     } catch (IOException | RuntimeException ignored) {

@@ -12,13 +12,27 @@ import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
-/** {@code reencrypt} of one file: new DEKs under the job's policy, verified, swapped in. */
+/**
+ * {@code reencrypt} of one file: new DEKs under the job's policy, verified, swapped in; key
+ * material as configured, else as the source had it.
+ */
 public final class ReencryptTask implements FileTask {
   private static final long serialVersionUID = 1L;
   private final boolean dryRun;
 
   public ReencryptTask(boolean dryRun) {
     this.dryRun = dryRun;
+  }
+
+  /**
+   * The output's key material: {@code pipeseal.parquet.key-material} when the job sets it, else the
+   * source's (external stays external; plaintext and internal sources get internal).
+   */
+  static boolean external(Path source, Configuration conf) throws IOException {
+    String configured = conf.get("pipeseal.parquet.key-material");
+    return configured != null
+        ? configured.equalsIgnoreCase("external")
+        : FileRewriter.readsOrTargetsExternal(source, conf);
   }
 
   @Override
@@ -30,7 +44,7 @@ public final class ReencryptTask implements FileTask {
       if (dryRun) {
         return new FileOutcome(file, Status.WOULD_CHANGE, "would rewrite under new keys", before);
       }
-      long rows = FileRewriter.rewrite(p, conf);
+      long rows = FileRewriter.rewrite(p, conf, external(p, conf));
       FileInfo after = FileInspector.inspect(p, ParquetTail.read(p, conf), conf);
       return new FileOutcome(
           file, Status.DONE, "rewritten (" + rows + " rows) from " + before.kind(), after);

@@ -1,5 +1,6 @@
 package dev.pipeseal.jobs.report;
 
+import dev.pipeseal.jobs.lake.CellColumn;
 import dev.pipeseal.jobs.lake.KeyUse;
 import java.io.Serializable;
 import java.util.List;
@@ -43,6 +44,8 @@ public record FileOutcome(String path, Status status, String message, FileInfo i
    * @param keyMaterial {@code internal} or {@code external}
    * @param encryptedColumns encrypted column paths, or null if the encrypted footer hides them
    * @param keys every key the file's key material names
+   * @param cells columns of Pipeseal envelope cells and the keys they reference (inventory,
+   *     sampled; see {@code CellSampler}), or null when not sampled
    */
   public record FileInfo(
       String kind,
@@ -51,6 +54,24 @@ public record FileOutcome(String path, Status status, String message, FileInfo i
       String table,
       String keyMaterial,
       List<String> encryptedColumns,
-      List<KeyUse> keys)
-      implements Serializable {}
+      List<KeyUse> keys,
+      List<CellColumn> cells)
+      implements Serializable {
+    public FileInfo(
+        String kind,
+        String footerMode,
+        String algorithm,
+        String table,
+        String keyMaterial,
+        List<String> encryptedColumns,
+        List<KeyUse> keys) {
+      this(kind, footerMode, algorithm, table, keyMaterial, encryptedColumns, keys, null);
+    }
+
+    /** This description with the sampled envelope cells. */
+    public FileInfo withCells(List<CellColumn> sampled) {
+      return new FileInfo(
+          kind, footerMode, algorithm, table, keyMaterial, encryptedColumns, keys, sampled);
+    }
+  }
 }

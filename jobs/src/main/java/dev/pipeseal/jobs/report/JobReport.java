@@ -3,6 +3,7 @@ package dev.pipeseal.jobs.report;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.pipeseal.jobs.lake.CellColumn;
 import dev.pipeseal.jobs.lake.KeyUse;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
 import dev.pipeseal.kms.rotation.RewrapReport;
@@ -15,9 +16,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The JSON report of one run: totals per status, keys in use (name@version -> files), the registry
- * rewrap summary, and per file what happened. Exit code: 0 nothing failed, 2 something failed and
- * something was done, 1 nothing could be done.
+ * The JSON report of one run: totals per status, keys in use (name@version -> files), for inventory
+ * the keys envelope cells reference (sampled), the registry rewrap summary, and per file what
+ * happened. Exit code: 0 nothing failed, 2 something failed and something was done, 1 nothing could
+ * be done.
  */
 public final class JobReport {
   private static final ObjectMapper JSON =
@@ -33,6 +35,9 @@ public final class JobReport {
   private final List<String> problems = new ArrayList<>();
   private final Map<Status, Long> totals = new EnumMap<>(Status.class);
   private final Map<String, Long> keys = new TreeMap<>();
+  private final Map<String, Long> cellKeys = new TreeMap<>();
+  private final Map<String, String> registryKeys = new TreeMap<>();
+  private String cellSampling;
   private long resumed;
   private RewrapReport registry;
 
@@ -55,6 +60,34 @@ public final class JobReport {
           .distinct()
           .forEach(k -> keys.merge(k, 1L, Long::sum));
     }
+    if (o.info() != null && o.info().cells() != null) {
+      java.util.TreeSet<String> named = new java.util.TreeSet<>();
+      for (CellColumn c : o.info().cells()) {
+        c.registryKeys().forEach(k -> named.add("registry:" + k));
+        c.inlineKeys().forEach(k -> named.add("inline:" + k));
+      }
+      named.forEach(k -> cellKeys.merge(k, 1L, Long::sum));
+    }
+  }
+
+  /** Inventory: how cells were sampled (said in the report, since a sample can miss keys). */
+  public void cellSampling(String method) {
+    cellSampling = method;
+  }
+
+  /** Keys referenced by envelope cells: {@code registry:<id>} or {@code inline:<key@version>}. */
+  public Map<String, Long> cellKeys() {
+    return java.util.Collections.unmodifiableMap(cellKeys);
+  }
+
+  /** Registry key id to {@code masterKey@version}, when the inventory was given the registry. */
+  public Map<String, String> registryKeys() {
+    return java.util.Collections.unmodifiableMap(registryKeys);
+  }
+
+  /** Registry key id to {@code masterKey@version}, as the key registry records it. */
+  public void registryKey(String id, String masterKey) {
+    registryKeys.put(id, masterKey);
   }
 
   public void resumed(long n) {
@@ -115,6 +148,13 @@ public final class JobReport {
     t.put("resumed", resumed);
     m.put("totals", t);
     m.put("keys", keys);
+    if (cellSampling != null) {
+      m.put("cellKeys", cellKeys);
+      m.put("cellSampling", cellSampling);
+      if (!registryKeys.isEmpty()) {
+        m.put("registryKeys", registryKeys);
+      }
+    }
     if (registry != null) {
       m.put("registry", registry);
     }

@@ -86,7 +86,9 @@ public final class RotateTask implements FileTask {
                 + " rewrite it, or run reencrypt (not rotated)",
             info);
       }
-      long rows = FileRewriter.rewrite(p, conf);
+      // Rotation keeps the file's layout: internal key material stays internal (a key material
+      // file beside it marks an interrupted external rewrite, which is finished as external).
+      long rows = FileRewriter.rewrite(p, conf, FileRewriter.readsOrTargetsExternal(p, conf));
       return new FileOutcome(
           file,
           Status.DONE,

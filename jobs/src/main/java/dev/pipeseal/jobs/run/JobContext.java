@@ -10,9 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * What tasks need on an executor, built once per JVM per job settings: the Hadoop configuration
- * (with the Parquet crypto settings), the shared KMS bridge behind the job's throttle, and the
- * current version of each master key.
+ * What tasks need: the Hadoop configuration (with the Parquet crypto settings), the shared KMS
+ * bridge behind a throttle, and the current version of each master key. The local engine shares one
+ * per JVM and settings (one throttle at the job's whole rate); Spark tasks each get their own
+ * ({@link #forTask}) with their share of the rate.
  */
 public final class JobContext {
   private static final Map<Map<String, String>, JobContext> CONTEXTS = new ConcurrentHashMap<>();
@@ -32,6 +33,14 @@ public final class JobContext {
     Map<String, String> key = new HashMap<>(properties);
     key.put("pipeseal.jobs.kms-rate", Double.toString(kmsRate));
     return CONTEXTS.computeIfAbsent(Map.copyOf(key), k -> new JobContext(properties, kmsRate));
+  }
+
+  /**
+   * A context of its own for one Spark task: the JVM's shared bridge behind a throttle of {@code
+   * kmsRate} for this task alone (its share of the job's budget). Not cached.
+   */
+  public static JobContext forTask(Map<String, String> properties, double kmsRate) {
+    return new JobContext(properties, kmsRate);
   }
 
   /** Forgets cached contexts (tests, and jobs that roll keys between runs in one JVM). */

@@ -15,7 +15,8 @@ import java.util.Properties;
  *
  * @param command {@code inventory}, {@code rotate}, {@code reencrypt} or {@code verify}
  * @param path lake root or one file; null only for {@code rotate --registry} alone
- * @param registry key registry location to rewrap ({@code rotate}), or null
+ * @param registry key registry location: rewrapped by {@code rotate}, read by {@code inventory} to
+ *     name the master keys of registry ids that cells reference; or null
  * @param keyFilter only this master key in the registry, or null
  * @param dryRun report what would change, change nothing
  * @param checkpoint checkpoint directory
@@ -25,7 +26,8 @@ import java.util.Properties;
  * @param engine {@code spark} or {@code local} (a thread pool in this JVM)
  * @param parallelism tasks per batch (local threads, or Spark partitions)
  * @param batchSize files per batch: the unit of progress lines and checkpoints
- * @param kmsRate key operations per second per JVM; 0 is unlimited
+ * @param kmsRate key operations per second for the whole job (Spark: split over the tasks that run
+ *     at once); 0 is unlimited
  * @param sample fraction of files {@code verify} reads, in (0, 1]
  * @param quiet no progress lines
  * @param properties {@code pipeseal.kms.*}, {@code pipeseal.parquet.*}, {@code parquet.*} and
@@ -127,8 +129,11 @@ public record JobOptions(
     if (path == null && !(command.equals("rotate") && registry != null)) {
       throw new UsageException(command + " needs a PATH");
     }
-    if ((registry != null || key != null) && !command.equals("rotate")) {
-      throw new UsageException("--registry and --key apply to rotate only");
+    if (registry != null && !command.equals("rotate") && !command.equals("inventory")) {
+      throw new UsageException("--registry applies to rotate and inventory only");
+    }
+    if (key != null && !command.equals("rotate")) {
+      throw new UsageException("--key applies to rotate only");
     }
     if (key != null && registry == null) {
       throw new UsageException("--key needs --registry");
@@ -148,11 +153,6 @@ public record JobOptions(
         throw new UsageException(
             "reencrypt needs the target policy: pipeseal.parquet.columns.KEY=... and/or"
                 + " pipeseal.parquet.footer.key=KEY (--conf or --config)");
-      }
-      if ("external".equals(props.get("pipeseal.parquet.key-material"))) {
-        throw new UsageException(
-            "reencrypt writes internal key material: a data file and its external key material"
-                + " file cannot be replaced in one atomic step");
       }
     }
     if (checkpoint == null && path != null) {

@@ -86,21 +86,100 @@ class ReencryptTest {
     }
   }
 
-  @Test
-  void reencryptGivesNewKeysAndMovesExternalMaterialInside() throws Exception {
+  private Path externalFile(Path lake) {
     kms = Lakes.localStore(dir.resolve("keys"));
     Lakes.admin(kms).createKey("pii");
-    Path lake = dir.resolve("lake");
     Path f = lake.resolve("part-0.parquet");
     Lakes.write(Lakes.policy(kms, "pii", "pipeseal.parquet.key-material", "external"), f, 25);
-    String oldMaterial = Files.readString(lake.resolve("_KEY_MATERIAL_FOR_part-0.parquet.json"));
     Lakes.resetCaches();
+    return f;
+  }
+
+  private static List<String> references(JsonNode info) {
+    List<String> out = new ArrayList<>();
+    info.get("keys").forEach(k -> out.add(k.get("reference").asText()));
+    return out;
+  }
+
+  @Test
+  void reencryptKeepsExternalKeyMaterialExternal() throws Exception {
+    Path lake = dir.resolve("lake");
+    Path f = externalFile(lake);
+    Path material = lake.resolve("_KEY_MATERIAL_FOR_part-0.parquet.json");
+    String oldMaterial = Files.readString(material);
     var r = Lakes.cli(cli("reencrypt", lake, "--conf", "pipeseal.parquet.columns.pii=ssn,note"));
     assertThat(r.code()).as(r.out() + r.err()).isZero();
-    assertThat(Files.exists(lake.resolve("_KEY_MATERIAL_FOR_part-0.parquet.json"))).isFalse();
     JsonNode info = inventory(lake).at("/files/0/info");
-    assertThat(info.get("keyMaterial").asText()).isEqualTo("internal");
-    assertThat(oldMaterial).isNotEmpty();
+    assertThat(info.get("keyMaterial").asText()).isEqualTo("external");
+    assertThat(references(info)).contains("footerKey", "columnKey0", "columnKey1"); // ssn, note
+    assertThat(Files.readString(material)).isNotEqualTo(oldMaterial); // new keys
+    assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
+    try (var s = Files.walk(lake)) {
+      assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.contains("pipeseal-tmp")))
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void reencryptFollowsTheConfiguredKeyMaterialMode() throws Exception {
+    Path lake = dir.resolve("lake");
+    Path f = externalFile(lake);
+    Path material = lake.resolve("_KEY_MATERIAL_FOR_part-0.parquet.json");
+    var in =
+        Lakes.cli(
+            cli(
+                "reencrypt",
+                lake,
+                "--conf",
+                "pipeseal.parquet.columns.pii=ssn",
+                "--conf",
+                "pipeseal.parquet.key-material=internal"));
+    assertThat(in.code()).as(in.out() + in.err()).isZero();
+    assertThat(inventory(lake).at("/files/0/info/keyMaterial").asText()).isEqualTo("internal");
+    assertThat(material).doesNotExist();
+    assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
+
+    Lakes.resetCaches();
+    var out =
+        Lakes.cli(
+            cli(
+                "reencrypt",
+                lake,
+                "--restart",
+                "--conf",
+                "pipeseal.parquet.columns.pii=ssn",
+                "--conf",
+                "pipeseal.parquet.key-material=external"));
+    assertThat(out.code()).as(out.out() + out.err()).isZero();
+    assertThat(inventory(lake).at("/files/0/info/keyMaterial").asText()).isEqualTo("external");
+    assertThat(material).exists();
+    assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
+  }
+
+  /** External to external writes twice (internal in between); a crash at any step reads. */
+  @ParameterizedTest
+  @ValueSource(strings = {"after-write#1", "after-rename#1", "after-write#2", "after-rename#2"})
+  void killedExternalRewriteLeavesTheFileReadableAndRerunEndsExternal(String where)
+      throws Exception {
+    Path lake = dir.resolve("lake");
+    Path f = externalFile(lake);
+    String point = where.substring(0, where.indexOf('#'));
+    int hit = Integer.parseInt(where.substring(where.indexOf('#') + 1));
+    AtomicInteger hits = new AtomicInteger();
+    FaultInjection.install(
+        (p, file) -> {
+          if (p.equals(point) && hits.incrementAndGet() == hit) {
+            throw new SimulatedCrash(p + " " + file);
+          }
+        });
+    String[] args = cli("reencrypt", lake, "--conf", "pipeseal.parquet.columns.pii=ssn");
+    assertThatThrownBy(() -> Lakes.cli(args)).isInstanceOf(SimulatedCrash.class);
+    FaultInjection.install(null);
+    assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).as("after crash").isEqualTo(25);
+    Lakes.resetCaches();
+    var r = Lakes.cli(args);
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(inventory(lake).at("/files/0/info/keyMaterial").asText()).isEqualTo("external");
     assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
   }
 
@@ -118,9 +197,20 @@ class ReencryptTest {
     assertThat(without.out()).contains("inside the data file");
     Lakes.resetCaches();
     var r =
-        Lakes.cli(cli("rotate", lake, "--restart", "--conf", "pipeseal.parquet.columns.pii=ssn"));
+        Lakes.cli(
+            cli(
+                "rotate",
+                lake,
+                "--restart",
+                "--conf",
+                "pipeseal.parquet.columns.pii=ssn",
+                "--conf",
+                "pipeseal.parquet.key-material=external"));
     assertThat(r.code()).as(r.out() + r.err()).isZero();
-    assertThat(inventory(lake).at("/files/0/info/keys/0/masterKeyVersion").asText()).isEqualTo("2");
+    JsonNode info = inventory(lake).at("/files/0/info");
+    assertThat(info.at("/keys/0/masterKeyVersion").asText()).isEqualTo("2");
+    assertThat(info.get("keyMaterial").asText()).isEqualTo("internal"); // the file's mode
+    assertThat(lake.resolve("_KEY_MATERIAL_FOR_part-0.parquet.json")).doesNotExist();
     assertThat(Lakes.readAll(Lakes.policy(kms, "pii"), f)).isEqualTo(25);
   }
 

@@ -27,6 +27,24 @@ class ThrottleAndProgressTest {
   }
 
   @Test
+  void kmsRateIsAJobBudgetSplitOverTheTasksThatRunAtOnce() {
+    // 8 threads asked, 4 task slots in the cluster: 4 tasks of 25/s each, 100/s in total.
+    SparkRunner.Plan p = SparkRunner.Plan.of(1000, 8, 4, 100);
+    assertThat(p.slices()).isEqualTo(4);
+    assertThat(p.perTaskRate() * p.slices()).isEqualTo(100);
+    // Fewer files than slots: one task per file, each with a bigger share.
+    SparkRunner.Plan small = SparkRunner.Plan.of(2, 8, 16, 100);
+    assertThat(small.slices()).isEqualTo(2);
+    assertThat(small.perTaskRate()).isEqualTo(50);
+    // --parallelism caps the tasks below the cluster's slots.
+    assertThat(SparkRunner.Plan.of(1000, 3, 64, 90).perTaskRate()).isEqualTo(30);
+    // Unlimited: four tasks per thread for balance, no throttle.
+    SparkRunner.Plan free = SparkRunner.Plan.of(1000, 8, 4, 0);
+    assertThat(free.slices()).isEqualTo(32);
+    assertThat(free.perTaskRate()).isZero();
+  }
+
+  @Test
   void progressShowsDoneTotalRateAndEta() {
     AtomicLong now = new AtomicLong(0);
     Progress p = new Progress("rotate", 1000, now::get);
