@@ -41,6 +41,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   private static final class WriterState {
     final byte[] nonce = new byte[XaesGcm.NONCE_BYTES];
     final byte[] segmentNonce = new byte[Gcm256.NONCE_BYTES];
+    final Gcm256.ThreadCipher cipher = Gcm256.threadCipher();
     Gcm256 subkey;
     long used;
     EnvelopeContext sivContext;
@@ -209,6 +210,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         Gcm256 subkey = nextNonce(st);
         System.arraycopy(st.nonce, 0, out, body, XaesGcm.NONCE_BYTES);
         subkey.seal(
+            st.cipher,
             st.nonce,
             12,
             12,
@@ -270,7 +272,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
       int start = i * segmentBytes;
       int n = Math.min(segmentBytes, len - start);
       segmentNonce(nonce, i, i == segments - 1);
-      pos += subkey.seal(nonce, 0, 12, hdr, ctx, in, off + start, n, out, pos);
+      pos += subkey.seal(st.cipher, nonce, 0, 12, hdr, ctx, in, off + start, n, out, pos);
     }
   }
 
