@@ -353,6 +353,31 @@ class EnvelopeTest {
   }
 
   @Test
+  void handlesOutliveTheThreadThatUsedThemFirst() throws Exception {
+    Set<String> nonces = ConcurrentHashMap.newKeySet();
+    try (DataKey key = DataKey.generate();
+        EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF);
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      byte[] pt = {1, 2, 3};
+      for (int round = 0; round < 3; round++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  byte[] env = enc.encrypt(pt, CTX);
+                  nonces.add(HexFormat.of().formatHex(env, 12, 36));
+                  assertThat(dec.decrypt(env, CTX)).isEqualTo(pt);
+                });
+        t.start();
+        t.join();
+        byte[] env = enc.encrypt(pt, CTX);
+        nonces.add(HexFormat.of().formatHex(env, 12, 36));
+        assertThat(dec.decrypt(env, CTX)).isEqualTo(pt);
+      }
+      assertThat(nonces).hasSize(6);
+    }
+  }
+
+  @Test
   void sharedHandlesAreThreadSafe() throws Exception {
     int threads = 4;
     int perThread = 3000;
