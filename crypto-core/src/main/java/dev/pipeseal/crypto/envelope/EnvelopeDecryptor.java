@@ -28,8 +28,8 @@ public final class EnvelopeDecryptor implements AutoCloseable {
   private final XaesGcm xaes;
   private final AesSiv siv;
   private final ThreadLocal<ReaderState> states = ThreadLocal.withInitial(ReaderState::new);
-  // One thread's state without the thread-local lookup, which profiles showed costing as much as
-  // the GCM call on busy threads: a Kafka consumer reads on one thread.
+  // One thread's state without the thread-local lookup, a visible share of a 1 KiB value in
+  // profiles of busy threads: a Kafka consumer reads on one thread.
   private volatile ReaderState lastState;
   private final AtomicBoolean closed = new AtomicBoolean();
 
