@@ -342,6 +342,11 @@ final class KafkaBench {
     p.put("max.poll.records", "2000");
     p.put("fetch.max.bytes", String.valueOf(64 << 20));
     p.put("max.partition.fetch.bytes", String.valueOf(16 << 20));
+    // A round ends with a fetch parked at the log end for fetch.max.wait.ms (500 ms by default);
+    // the next round of that consumer cannot fetch until it returns, so it stalled for whatever
+    // was left of it, depending on how long the other side's round took. Within a round data is
+    // always there, so the wait never applies.
+    p.put("fetch.max.wait.ms", "10");
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
     List<TopicPartition> parts = new ArrayList<>();
     for (int i = 0; i < PARTITIONS; i++) {
