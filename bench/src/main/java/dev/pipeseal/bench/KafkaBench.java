@@ -3,6 +3,7 @@ package dev.pipeseal.bench;
 import dev.pipeseal.kafka.serde.DecryptingDeserializer;
 import dev.pipeseal.kafka.serde.EncryptingSerializer;
 import dev.pipeseal.kms.bridge.KmsBridge;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +28,16 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
- * {@code ./bench/run kafka [records] [rounds]}: encrypting serializer and decrypting deserializer
- * against plain byte-array clients, broker in this JVM, 1 KiB values. Plain and encrypted runs
- * alternate; each case reports the median of per-round ratios (ours/plain throughput) and the
- * median throughputs.
+ * {@code ./bench/run kafka [records] [rounds] [cases]}: encrypting serializer and decrypting
+ * deserializer against plain byte-array clients, broker in this JVM, 1 KiB values. Plain and
+ * encrypted runs alternate; each case reports the median of per-round ratios (ours/plain
+ * throughput) and the median throughputs.
  */
 final class KafkaBench {
   private static final int VALUE_BYTES = 1024;
-  private static final int PARTITIONS = 1;
+  // -Dbench.kafka.partitions=N: with one partition the classic consumer fetches only after the
+  // last fetch is drained, so fetch latency and record processing add up instead of overlapping.
+  private static final int PARTITIONS = Integer.getInteger("bench.kafka.partitions", 1);
 
   private KafkaBench() {}
 
@@ -43,15 +46,26 @@ final class KafkaBench {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     int records = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+    // Optional third argument: the cases to run, e.g. "consume" or "serialize,produce".
+    String only = args.length > 2 ? args[2] : "serialize,deserialize,produce,consume";
     Path dir = Files.createTempDirectory("pipeseal-kafka-bench");
     Map<String, Object> kms = localKeys(dir);
     try (KafkaClusterTestKit cluster = startBroker();
         Admin admin = cluster.admin()) {
       String bootstrap = cluster.bootstrapServers();
       byte[][] values = values(4096);
-      serialize(kms, values, Math.max(records, 100_000), rounds);
-      produce(admin, bootstrap, kms, values, records, rounds);
-      consume(admin, bootstrap, kms, values, records, rounds);
+      if (only.contains("serialize")) {
+        serialize(kms, values, Math.max(records, 100_000), rounds);
+      }
+      if (only.contains("deserialize")) {
+        deserialize(kms, values, Math.max(records, 100_000), rounds);
+      }
+      if (only.contains("produce")) {
+        produce(admin, bootstrap, kms, values, records, rounds);
+      }
+      if (only.contains("consume")) {
+        consume(admin, bootstrap, kms, values, records, rounds);
+      }
     }
   }
 
@@ -97,6 +111,68 @@ final class KafkaBench {
     }
   }
 
+  // --- deserialize-1k -------------------------------------------------------------------------
+
+  /**
+   * The deserializer alone on values at an offset inside one large buffer, as the consumer hands
+   * them over from its fetch buffer, vs the inner {@code ByteArrayDeserializer} (which copies).
+   */
+  private static void deserialize(Map<String, Object> kms, byte[][] values, int n, int rounds) {
+    Map<String, Object> cfg = new HashMap<>(kms);
+    int count = values.length;
+    ByteBuffer[] plain = new ByteBuffer[count];
+    ByteBuffer[] sealed = new ByteBuffer[count];
+    RecordHeaders[] marked = new RecordHeaders[count];
+    try (EncryptingSerializer<byte[]> ser = new EncryptingSerializer<>();
+        DecryptingDeserializer<byte[]> ours = new DecryptingDeserializer<>();
+        ByteArrayDeserializer inner = new ByteArrayDeserializer()) {
+      ser.configure(cfg, false);
+      ours.configure(cfg, false);
+      for (int i = 0; i < count; i++) {
+        marked[i] = new RecordHeaders();
+        plain[i] = inFetchBuffer(values[i]);
+        sealed[i] = inFetchBuffer(ser.serialize("bench", marked[i], values[i]));
+      }
+      double[] ratio = new double[rounds];
+      double[] oursNs = new double[rounds];
+      double[] baseNs = new double[rounds];
+      long sink = 0;
+      for (int r = -2; r < rounds; r++) { // two warm-up rounds
+        long t0 = THREADS.getCurrentThreadCpuTime();
+        for (int i = 0; i < n; i++) {
+          sink += inner.deserialize("bench", EMPTY, plain[i & (count - 1)].duplicate()).length;
+        }
+        long t1 = THREADS.getCurrentThreadCpuTime();
+        for (int i = 0; i < n; i++) {
+          int k = i & (count - 1);
+          sink += ours.deserialize("bench", marked[k], sealed[k].duplicate()).length;
+        }
+        long t2 = THREADS.getCurrentThreadCpuTime();
+        if (r >= 0) {
+          baseNs[r] = (t1 - t0) / (double) n;
+          oursNs[r] = (t2 - t1) / (double) n;
+          ratio[r] = baseNs[r] / oursNs[r];
+        }
+      }
+      BenchReport.value(
+          "kafka.deserialize-1k.ours-cpu-ns", BenchReport.median(oursNs), "ns/record");
+      BenchReport.value(
+          "kafka.deserialize-1k.inner-cpu-ns", BenchReport.median(baseNs), "ns/record");
+      if (sink == 42) {
+        BenchReport.value("kafka.sink", sink, "bytes");
+      }
+    }
+  }
+
+  private static final RecordHeaders EMPTY = new RecordHeaders();
+
+  /** {@code value} at offset 100 of a larger heap buffer, positioned on it. */
+  private static ByteBuffer inFetchBuffer(byte[] value) {
+    byte[] fetch = new byte[value.length + 200];
+    System.arraycopy(value, 0, fetch, 100, value.length);
+    return ByteBuffer.wrap(fetch, 100, value.length).slice();
+  }
+
   // --- produce-1k -----------------------------------------------------------------------------
 
   private static void produce(
@@ -137,6 +213,8 @@ final class KafkaBench {
     double[] ratio = new double[rounds];
     double[] ours = new double[rounds];
     double[] base = new double[rounds];
+    double[] oursCpu = new double[rounds];
+    double[] baseCpu = new double[rounds];
     // One topic per side for all rounds, metadata fetched before timing: a first send to a new
     // topic waits for metadata, which would be measured instead of the serializer.
     String tb = topic(admin, "produce-base");
@@ -151,26 +229,47 @@ final class KafkaBench {
       double o;
       if (r % 2 == 0) {
         b = produceRun(baseProducer, tb, values, n);
+        baseCpu[r] = lastCpuNs / n;
         o = produceRun(oursProducer, to, values, n);
+        oursCpu[r] = lastCpuNs / n;
       } else {
         o = produceRun(oursProducer, to, values, n);
+        oursCpu[r] = lastCpuNs / n;
         b = produceRun(baseProducer, tb, values, n);
+        baseCpu[r] = lastCpuNs / n;
       }
       ours[r] = o;
       base[r] = b;
       ratio[r] = o / b;
     }
     report(name, ratio, ours, base, "records/s");
+    reportCpu(name, oursCpu, baseCpu);
+  }
+
+  // CPU time of the calling thread (send() or poll() and the serde in it) during the last run:
+  // less sensitive than throughput to other load on the machine, and it shows where the gap is
+  // (the rest is the broker and the client's network thread, which share the same cores).
+  private static double lastCpuNs;
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  private static void reportCpu(String name, double[] oursCpu, double[] baseCpu) {
+    BenchReport.value(name + ".ours-cpu-ns", BenchReport.median(oursCpu), "ns/record");
+    BenchReport.value(name + ".baseline-cpu-ns", BenchReport.median(baseCpu), "ns/record");
   }
 
   private static double produceRun(
       KafkaProducer<byte[], byte[]> producer, String topic, byte[][] values, int n) {
+    long c0 = THREADS.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {
       producer.send(new ProducerRecord<>(topic, values[i & 4095]));
     }
     producer.flush();
-    return n / ((System.nanoTime() - t0) / 1e9);
+    double perSec = n / ((System.nanoTime() - t0) / 1e9);
+    lastCpuNs = THREADS.getCurrentThreadCpuTime() - c0;
+    return perSec;
   }
 
   private static KafkaProducer<byte[], byte[]> producer(
@@ -202,6 +301,8 @@ final class KafkaBench {
     double[] ratio = new double[rounds];
     double[] ours = new double[rounds];
     double[] base = new double[rounds];
+    double[] oursCpu = new double[rounds];
+    double[] baseCpu = new double[rounds];
     // One consumer per side, rewound each round: consumer start-up is not what we measure.
     try (KafkaConsumer<byte[], byte[]> pc = consumer(bootstrap, kms, tp, false);
         KafkaConsumer<byte[], byte[]> ec = consumer(bootstrap, kms, te, true)) {
@@ -212,10 +313,14 @@ final class KafkaBench {
         double e;
         if (r % 2 == 0) {
           p = consumeRun(pc, n);
+          baseCpu[r] = lastCpuNs / n;
           e = consumeRun(ec, n);
+          oursCpu[r] = lastCpuNs / n;
         } else {
           e = consumeRun(ec, n);
+          oursCpu[r] = lastCpuNs / n;
           p = consumeRun(pc, n);
+          baseCpu[r] = lastCpuNs / n;
         }
         ours[r] = e;
         base[r] = p;
@@ -223,6 +328,7 @@ final class KafkaBench {
       }
     }
     report("kafka.consume-1k", ratio, ours, base, "records/s");
+    reportCpu("kafka.consume-1k", oursCpu, baseCpu);
   }
 
   private static KafkaConsumer<byte[], byte[]> consumer(
@@ -236,6 +342,11 @@ final class KafkaBench {
     p.put("max.poll.records", "2000");
     p.put("fetch.max.bytes", String.valueOf(64 << 20));
     p.put("max.partition.fetch.bytes", String.valueOf(16 << 20));
+    // A round ends with a fetch parked at the log end for fetch.max.wait.ms (500 ms by default);
+    // the next round of that consumer cannot fetch until it returns, so it stalled for whatever
+    // was left of it, depending on how long the other side's round took. Within a round data is
+    // always there, so the wait never applies.
+    p.put("fetch.max.wait.ms", "10");
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
     List<TopicPartition> parts = new ArrayList<>();
     for (int i = 0; i < PARTITIONS; i++) {
@@ -247,6 +358,7 @@ final class KafkaBench {
 
   private static double consumeRun(KafkaConsumer<byte[], byte[]> consumer, int n) {
     consumer.seekToBeginning(consumer.assignment());
+    long c0 = THREADS.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     int got = 0;
     long bytes = 0;
@@ -258,6 +370,7 @@ final class KafkaBench {
       }
     }
     double perSec = got / ((System.nanoTime() - t0) / 1e9);
+    lastCpuNs = THREADS.getCurrentThreadCpuTime() - c0;
     if (bytes < got) {
       throw new IllegalStateException("short values");
     }

@@ -36,6 +36,25 @@ public final class Gcm256 {
     this.key = new SecretKeySpec(key, "AES");
   }
 
+  /**
+   * The calling thread's cipher, for callers that keep per-thread state anyway and so can skip the
+   * thread-local lookup on every value. Used from any other thread it falls back to that thread's
+   * own cipher, so a cipher is never shared between threads.
+   */
+  public static final class ThreadCipher {
+    private final Thread owner = Thread.currentThread();
+    private final Cipher cipher = CIPHERS.get();
+
+    Cipher get() {
+      return owner == Thread.currentThread() ? cipher : CIPHERS.get();
+    }
+  }
+
+  /** This thread's cipher; see {@link ThreadCipher}. */
+  public static ThreadCipher threadCipher() {
+    return new ThreadCipher();
+  }
+
   /** A key handle; threads share one cipher per thread. Copies {@code key}. */
   public static Gcm256 create(byte[] key) {
     return new Gcm256(key);
@@ -57,12 +76,42 @@ public final class Gcm256 {
       int len,
       byte[] out,
       int outOff) {
+    return seal(CIPHERS.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+  }
+
+  /** As {@link #seal(byte[], int, int, byte[], byte[], byte[], int, int, byte[], int)}. */
+  public int seal(
+      ThreadCipher tc,
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
+    return seal(tc.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+  }
+
+  private int seal(
+      Cipher cipher,
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     checkNonce(nonceLen);
     if (out.length - outOff < len + TAG_BYTES) {
       throw new IllegalArgumentException("output buffer too small for AES-GCM ciphertext");
     }
     try {
-      Cipher cipher = CIPHERS.get();
       cipher.init(
           Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce, nonceOff, nonceLen));
       updateAad(cipher, aad1, aad2);
@@ -88,6 +137,37 @@ public final class Gcm256 {
       int len,
       byte[] out,
       int outOff) {
+    return open(CIPHERS.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+  }
+
+  /** As {@link #open(byte[], int, int, byte[], byte[], byte[], int, int, byte[], int)}. */
+  public int open(
+      ThreadCipher tc,
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
+    return open(tc.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+  }
+
+  private int open(
+      Cipher cipher,
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     checkNonce(nonceLen);
     if (len < TAG_BYTES) {
       throw new TruncatedCiphertextException(
@@ -97,7 +177,6 @@ public final class Gcm256 {
       throw new IllegalArgumentException("output buffer too small for AES-GCM plaintext");
     }
     try {
-      Cipher cipher = CIPHERS.get();
       cipher.init(
           Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce, nonceOff, nonceLen));
       updateAad(cipher, aad1, aad2);

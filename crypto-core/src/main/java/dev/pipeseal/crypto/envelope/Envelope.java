@@ -3,6 +3,7 @@ package dev.pipeseal.crypto.envelope;
 import dev.pipeseal.crypto.TruncatedCiphertextException;
 import dev.pipeseal.crypto.aead.AesSiv;
 import dev.pipeseal.crypto.aead.XaesGcm;
+import java.util.Arrays;
 
 /**
  * Envelope format v1: framing, parsing and lengths, all without a key. See {@code docs/format.md}
@@ -34,6 +35,16 @@ public final class Envelope {
   private static final int MAX_VARINT_BYTES = 3;
 
   private Envelope() {}
+
+  /**
+   * Whether the value in {@code buf[off, off+len)} starts with exactly {@code header}'s bytes: lets
+   * a reader that sees many values under one key reuse the header it parsed (and the key it found
+   * for it) after one comparison.
+   */
+  public static boolean startsWith(EnvelopeHeader header, byte[] buf, int off, int len) {
+    byte[] h = header.rawBytes();
+    return len >= h.length && Arrays.equals(buf, off, off + h.length, h, 0, h.length);
+  }
 
   /** Parses the header of the envelope that fills {@code buf}. */
   public static EnvelopeHeader parseHeader(byte[] buf) {

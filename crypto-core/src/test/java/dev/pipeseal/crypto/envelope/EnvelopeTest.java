@@ -69,6 +69,9 @@ class EnvelopeTest {
       byte[] out = new byte[size + 9];
       assertThat(dec.decrypt(in, 7, env.length, CTX, out, 5)).isEqualTo(size);
       assertThat(Arrays.copyOfRange(out, 5, 5 + size)).isEqualTo(pt);
+      // With the header the caller parsed and matched.
+      assertThat(Envelope.startsWith(h, in, 7, env.length)).isTrue();
+      assertThat(dec.decrypt(h, in, 7, env.length, CTX)).isEqualTo(pt);
       assertThat(key.encryptionCount()).isEqualTo(1);
     }
   }
@@ -154,6 +157,51 @@ class EnvelopeTest {
     }
     assertThatThrownBy(() -> new EncryptorOptions(65536, 5000, 1L << 32))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aHeaderTheValueWasNotSealedWithNeverYieldsPlaintext() {
+    byte[] pt = "secret plaintext".getBytes();
+    KeyReference otherRef = KeyReference.registryKeyId(new byte[] {9, 2, 3, 4, 5, 6, 7, 8});
+    for (Algorithm alg : Algorithm.values()) {
+      try (DataKey key = DataKey.generate();
+          EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, alg, REF);
+          EnvelopeEncryptor enc2 = EnvelopeEncryptor.create(key, alg, otherRef);
+          EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+        byte[] env = enc.encrypt(pt, CTX);
+        EnvelopeHeader other = Envelope.parseHeader(enc2.encrypt(pt, CTX));
+        assertThat(Envelope.startsWith(other, env, 0, env.length)).isFalse();
+        assertThatThrownBy(() -> dec.decrypt(other, env, 0, env.length, CTX))
+            .isInstanceOf(AuthenticationFailedException.class)
+            .message()
+            .doesNotContain("secret");
+        assertThatThrownBy(() -> dec.decrypt(other, env, 0, 5, CTX))
+            .isInstanceOf(TruncatedCiphertextException.class);
+      }
+    }
+  }
+
+  @Test
+  void oneHandleSwitchesContextsAndHeadersValueByValue() {
+    // The reader caches header || context per thread; every switch must still authenticate.
+    EnvelopeContext a = EnvelopeContext.of("topic-a");
+    EnvelopeContext b = EnvelopeContext.of("topic-b");
+    try (DataKey key = DataKey.generate();
+        EnvelopeEncryptor e1 = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF);
+        EnvelopeEncryptor e2 = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, INLINE);
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      for (int i = 0; i < 4; i++) {
+        byte[] pt = {(byte) i};
+        EnvelopeContext ctx = i % 2 == 0 ? a : b;
+        EnvelopeEncryptor enc = i < 2 ? e1 : e2;
+        byte[] env = enc.encrypt(pt, ctx);
+        assertThat(dec.decrypt(env, ctx)).isEqualTo(pt);
+        EnvelopeContext wrong = ctx == a ? b : a;
+        assertThatThrownBy(() -> dec.decrypt(env, wrong))
+            .isInstanceOf(AuthenticationFailedException.class);
+        assertThat(dec.decrypt(Envelope.parseHeader(env), env, 0, env.length, ctx)).isEqualTo(pt);
+      }
+    }
   }
 
   @Test
@@ -301,6 +349,31 @@ class EnvelopeTest {
           List.of(enc, dec, key, REF, CTX, Envelope.parseHeader(enc.encrypt(new byte[1], CTX)))) {
         assertThat(o.toString()).doesNotContain("5a5a").doesNotContain("5A5A");
       }
+    }
+  }
+
+  @Test
+  void handlesOutliveTheThreadThatUsedThemFirst() throws Exception {
+    Set<String> nonces = ConcurrentHashMap.newKeySet();
+    try (DataKey key = DataKey.generate();
+        EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF);
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      byte[] pt = {1, 2, 3};
+      for (int round = 0; round < 3; round++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  byte[] env = enc.encrypt(pt, CTX);
+                  nonces.add(HexFormat.of().formatHex(env, 12, 36));
+                  assertThat(dec.decrypt(env, CTX)).isEqualTo(pt);
+                });
+        t.start();
+        t.join();
+        byte[] env = enc.encrypt(pt, CTX);
+        nonces.add(HexFormat.of().formatHex(env, 12, 36));
+        assertThat(dec.decrypt(env, CTX)).isEqualTo(pt);
+      }
+      assertThat(nonces).hasSize(6);
     }
   }
 

@@ -4,6 +4,7 @@ import dev.pipeseal.crypto.PipesealCryptoException;
 import dev.pipeseal.crypto.envelope.Envelope;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeDecryptor;
+import dev.pipeseal.crypto.envelope.EnvelopeHeader;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kafka.config.SerdeConfig;
@@ -12,16 +13,16 @@ import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.envelope.EnvelopeKeys;
 import dev.pipeseal.kms.envelope.UndecryptableValueException;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A deserializer's KMS connection and decryptors, one per DEK seen recently. Records of a partition
- * mostly share one DEK, so the common case compares the envelope's key reference bytes in place
- * with the last one used and decrypts straight from the fetch buffer: no header object, no map
- * lookup, no copy of the ciphertext.
+ * mostly share one DEK and so one envelope header (version, algorithm, key reference), so the
+ * common case compares the record's header bytes in place with the last one parsed, once, and
+ * decrypts straight from the fetch buffer under that header's key: no parsing, no map lookup, no
+ * copy of the ciphertext.
  *
  * <p>Safe for use by several threads (decryptors are thread-safe; the cache is locked on a miss).
  */
@@ -31,9 +32,12 @@ public final class ReaderKeys implements AutoCloseable {
   private final KmsBridge kms;
   private final EnvelopeKeys keys;
   private final Map<KeyReference, Entry> open = new LinkedHashMap<>(16, 0.75f, true);
-  private volatile Entry last;
+  private volatile Last last;
 
-  private record Entry(int kind, byte[] ref, EnvelopeDecryptor decryptor, String keyName) {}
+  private record Entry(EnvelopeDecryptor decryptor, String keyName) {}
+
+  /** The last header parsed and the key it references. */
+  private record Last(EnvelopeHeader header, Entry entry) {}
 
   private ReaderKeys(KmsBridge kms) {
     this.kms = kms;
@@ -51,14 +55,14 @@ public final class ReaderKeys implements AutoCloseable {
    * @throws UndecryptableValueException naming {@code context}'s description and the master key
    */
   public byte[] decrypt(byte[] in, int off, int len, EnvelopeContext context) {
-    Entry e = entryFor(in, off, len, context);
+    Last l = last;
+    if (l == null || !Envelope.startsWith(l.header(), in, off, len)) {
+      l = lookup(in, off, len, context);
+    }
     try {
-      EnvelopeDecryptor d = e.decryptor();
-      byte[] out = new byte[d.plaintextLength(in, off, len, context)];
-      d.decrypt(in, off, len, context, out, 0);
-      return out;
+      return l.entry().decryptor().decrypt(l.header(), in, off, len, context);
     } catch (PipesealCryptoException ex) {
-      throw new UndecryptableValueException(context.description(), e.keyName(), ex);
+      throw new UndecryptableValueException(context.description(), l.entry().keyName(), ex);
     }
   }
 
@@ -79,26 +83,24 @@ public final class ReaderKeys implements AutoCloseable {
     }
   }
 
-  private Entry entryFor(byte[] in, int off, int len, EnvelopeContext context) {
-    Entry e = last;
-    if (e != null && sameReference(e, in, off, len)) {
-      return e;
-    }
+  private Last lookup(byte[] in, int off, int len, EnvelopeContext context) {
     synchronized (open) {
-      KeyReference ref;
+      EnvelopeHeader h;
       try {
-        ref = Envelope.parseHeader(in, off, len, context).keyReference();
+        h = Envelope.parseHeader(in, off, len, context);
       } catch (PipesealCryptoException ex) {
         throw new UndecryptableValueException(context.description(), null, ex);
       }
-      e = open.get(ref);
+      KeyReference ref = h.keyReference();
+      Entry e = open.get(ref);
       if (e == null) {
         e = load(ref, context);
         open.put(ref, e);
         evictBeyondLimit();
       }
-      last = e;
-      return e;
+      Last l = new Last(h, e);
+      last = l;
+      return l;
     }
   }
 
@@ -108,35 +110,11 @@ public final class ReaderKeys implements AutoCloseable {
       WrappedKey wrapped = keys.wrappedKey(ref);
       keyName = wrapped.masterKeyName();
       try (DataKey key = EnvelopeKeys.await(kms.unwrap(wrapped))) {
-        return new Entry(ref.kind().id(), ref.bytes(), EnvelopeDecryptor.create(key), keyName);
+        return new Entry(EnvelopeDecryptor.create(key), keyName);
       }
     } catch (KmsException | PipesealCryptoException ex) {
       throw new UndecryptableValueException(context.description(), keyName, ex);
     }
-  }
-
-  /** Compares the key reference of the envelope in place (kind byte, varint length, bytes). */
-  private static boolean sameReference(Entry e, byte[] in, int off, int len) {
-    byte[] ref = e.ref();
-    int n = ref.length;
-    int v = n < 128 ? 1 : n < 16384 ? 2 : 3;
-    int start = off + 3 + v;
-    if (len < 3 + v + n || in[off] != Envelope.VERSION_1 || in[off + 2] != (byte) e.kind()) {
-      return false;
-    }
-    // Canonical varint of n, as writers produce and readers require.
-    int x = n;
-    for (int i = 0; i < v; i++) {
-      int b = x & 0x7f;
-      x >>>= 7;
-      if (x != 0) {
-        b |= 0x80;
-      }
-      if (in[off + 3 + i] != (byte) b) {
-        return false;
-      }
-    }
-    return Arrays.equals(in, start, start + n, ref, 0, n);
   }
 
   private void evictBeyondLimit() {
