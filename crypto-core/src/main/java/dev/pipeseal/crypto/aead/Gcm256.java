@@ -36,6 +36,25 @@ public final class Gcm256 {
     this.key = new SecretKeySpec(key, "AES");
   }
 
+  /**
+   * A cipher owned by one caller (one Spark task, say), usable with every key: hot loops that
+   * already run on one thread pass it instead of looking up the thread's cipher per value. Not
+   * thread-safe.
+   */
+  public static final class Session {
+    private final Cipher cipher = newCipher();
+
+    @Override
+    public String toString() {
+      return "Gcm256.Session";
+    }
+  }
+
+  /** A new session; costs one {@code Cipher.getInstance}, so keep it for many values. */
+  public static Session newSession() {
+    return new Session();
+  }
+
   /** A key handle; threads share one cipher per thread. Copies {@code key}. */
   public static Gcm256 create(byte[] key) {
     return new Gcm256(key);
@@ -57,12 +76,45 @@ public final class Gcm256 {
       int len,
       byte[] out,
       int outOff) {
+    return seal(CIPHERS.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+  }
+
+  /**
+   * As {@link #seal(byte[], int, int, byte[], byte[], byte[], int, int, byte[], int)} with the
+   * caller's own {@link Session} instead of this thread's shared cipher.
+   */
+  public int seal(
+      Session session,
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
+    return seal(session.cipher, nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+  }
+
+  private int seal(
+      Cipher cipher,
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     checkNonce(nonceLen);
     if (out.length - outOff < len + TAG_BYTES) {
       throw new IllegalArgumentException("output buffer too small for AES-GCM ciphertext");
     }
     try {
-      Cipher cipher = CIPHERS.get();
       cipher.init(
           Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce, nonceOff, nonceLen));
       updateAad(cipher, aad1, aad2);
@@ -88,6 +140,40 @@ public final class Gcm256 {
       int len,
       byte[] out,
       int outOff) {
+    return open(CIPHERS.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+  }
+
+  /**
+   * As {@link #open(byte[], int, int, byte[], byte[], byte[], int, int, byte[], int)} with the
+   * caller's own {@link Session} instead of this thread's shared cipher.
+   */
+  public int open(
+      Session session,
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
+    return open(session.cipher, nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+  }
+
+  private int open(
+      Cipher cipher,
+      byte[] nonce,
+      int nonceOff,
+      int nonceLen,
+      byte[] aad1,
+      byte[] aad2,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     checkNonce(nonceLen);
     if (len < TAG_BYTES) {
       throw new TruncatedCiphertextException(
@@ -97,7 +183,6 @@ public final class Gcm256 {
       throw new IllegalArgumentException("output buffer too small for AES-GCM plaintext");
     }
     try {
-      Cipher cipher = CIPHERS.get();
       cipher.init(
           Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce, nonceOff, nonceLen));
       updateAad(cipher, aad1, aad2);
