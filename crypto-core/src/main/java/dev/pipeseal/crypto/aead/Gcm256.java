@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
  * with {@link UnsupportedParametersException}), so the tested surface is the used surface.
  *
  * <p>Callers own nonce uniqueness; this class only seals and opens. Thread-safe: each thread uses
- * its own {@link Cipher}, kept across calls so the JDK's key schedule is reused.
+ * its own {@link Cipher}, kept across calls so the JDK's key schedule is reused; a caller confined
+ * to one thread may pass its own {@link Session} instead and skip the per-call thread-local lookup.
  */
 public final class Gcm256 {
   public static final int KEY_BYTES = 32;
