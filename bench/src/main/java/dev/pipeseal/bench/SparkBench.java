@@ -27,7 +27,8 @@ import org.apache.spark.sql.types.DataTypes;
  * against Spark's built-in {@code aes_encrypt}/{@code aes_decrypt} and against a hand-written Java
  * UDF with a thread-local cached Cipher, same rows, same local[2] session, to the {@code noop}
  * sink. Inputs are cached first; outputs only after every encrypt case ran (Spark would otherwise
- * answer a repeated encrypt query from the cache). Rounds alternate ours/baseline; medians.
+ * answer a repeated encrypt query from the cache). Rounds alternate ours/baseline; medians, by wall
+ * clock and (lines ending in {@code -cpu}) by this JVM's CPU time over the same runs.
  */
 final class SparkBench {
   private static final int VECTOR_DIM = 768;
