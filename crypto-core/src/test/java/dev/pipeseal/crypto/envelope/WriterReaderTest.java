@@ -81,6 +81,34 @@ class WriterReaderTest {
   }
 
   @Test
+  void writerDrawsAFreshPrefixWhenItsCounterIsUsedUp() {
+    try (DataKey key = DataKey.generate();
+        EnvelopeEncryptor enc =
+            EnvelopeEncryptor.create(
+                key,
+                Algorithm.XAES_256_GCM,
+                REF,
+                new EncryptorOptions(65536, Envelope.DEFAULT_SEGMENT_BYTES, 3),
+                RandomSource.SECURE);
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      EnvelopeEncryptor.Writer w = enc.writer(100);
+      List<byte[]> nonces = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        byte[] env = w.encrypt(new byte[] {(byte) i}, 0, 1, CTX);
+        nonces.add(Arrays.copyOfRange(env, 12, 36));
+        assertThat(dec.decrypt(env, CTX)).containsExactly((byte) i);
+      }
+      for (int i = 0; i < 7; i++) {
+        assertThat(Arrays.copyOfRange(nonces.get(i), 20, 24)).containsExactly(0, 0, 0, i % 3);
+        assertThat(Arrays.copyOf(nonces.get(i), 20))
+            .isEqualTo(Arrays.copyOf(nonces.get(i - i % 3), 20));
+      }
+      assertThat(Arrays.copyOf(nonces.get(0), 12)).isNotEqualTo(Arrays.copyOf(nonces.get(3), 12));
+      assertThat(Arrays.copyOf(nonces.get(3), 12)).isNotEqualTo(Arrays.copyOf(nonces.get(6), 12));
+    }
+  }
+
+  @Test
   void writerStopsAtTheKeyLimitAndAfterClose() {
     try (DataKey key = DataKey.generate(5);
         EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF)) {
