@@ -111,7 +111,8 @@ public final class EnvelopeDecryptor implements AutoCloseable {
 
   /**
    * A reader owned by one thread, for hot loops such as one Spark task: its own subkey cache and
-   * cipher, so opening a value does no thread-local lookup.
+   * cipher, so opening a value does no thread-local lookup. Bound to the creating thread: calls
+   * from any other thread take the shared per-thread path instead.
    */
   public Reader reader() {
     if (closed.get()) {
@@ -120,21 +121,26 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     return new Reader();
   }
 
-  /** See {@link #reader()}; not thread-safe. */
+  /** See {@link #reader()}. */
   public final class Reader {
+    private final Thread owner = Thread.currentThread();
     private final ReaderState st = new ReaderState(Gcm256.newSession());
 
     private Reader() {}
 
+    private ReaderState state() {
+      return Thread.currentThread() == owner ? st : states.get();
+    }
+
     /** As {@link EnvelopeDecryptor#decrypt(byte[], int, int, EnvelopeContext, byte[], int)}. */
     public int decrypt(
         byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
-      return EnvelopeDecryptor.this.decrypt(st, in, off, len, context, out, outOff);
+      return EnvelopeDecryptor.this.decrypt(state(), in, off, len, context, out, outOff);
     }
 
     /** As {@link EnvelopeDecryptor#plaintextLength}. */
     public int plaintextLength(byte[] in, int off, int len, EnvelopeContext context) {
-      EnvelopeHeader h = header(st, in, off, len, context);
+      EnvelopeHeader h = header(state(), in, off, len, context);
       return Envelope.plaintextLength(h, in, off + h.length(), len - h.length(), context);
     }
   }

@@ -208,8 +208,10 @@ public final class EnvelopeEncryptor implements AutoCloseable {
    * A writer stream owned by one thread, for hot loops such as one Spark task: its own nonce prefix
    * and salt (drawn like a thread's, so the nonce analysis in docs/format.md counts it as one more
    * stream), subkey and cipher, so sealing a value does no thread-local lookup. Encryptions are
-   * counted on the data key {@code countBlock} at a time, so most values do no atomic update; the
-   * unused rest of the last block (under {@code countBlock}) is simply never used.
+   * counted on the data key {@code countBlock} at a time, so most values do no atomic update (fewer
+   * than {@code countBlock} counted values per writer may go unused, which only makes the key's
+   * limit stricter). Bound to the creating thread: a call from any other thread takes the shared
+   * per-thread path instead, so a writer that leaks to another thread never shares a nonce stream.
    */
   public Writer writer(int countBlock) {
     if (countBlock < 1) {
@@ -219,8 +221,9 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     return new Writer(countBlock);
   }
 
-  /** See {@link #writer(int)}; not thread-safe. */
+  /** See {@link #writer(int)}. */
   public final class Writer {
+    private final Thread owner = Thread.currentThread();
     private final WriterState st = new WriterState(Gcm256.newSession());
     private final int countBlock;
     private long permits;
@@ -239,6 +242,9 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     /** As {@link EnvelopeEncryptor#encrypt(byte[], int, int, EnvelopeContext, byte[], int)}. */
     public int encrypt(
         byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+      if (Thread.currentThread() != owner) {
+        return EnvelopeEncryptor.this.encrypt(in, off, len, context, out, outOff);
+      }
       ensureOpen();
       if (permits == 0) {
         key.countEncryptions(countBlock);

@@ -109,6 +109,36 @@ class WriterReaderTest {
   }
 
   @Test
+  void aWriterOrReaderUsedFromAnotherThreadFallsBackToThatThreadsOwnStream() throws Exception {
+    try (DataKey key = DataKey.generate();
+        EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF);
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      EnvelopeEncryptor.Writer w = enc.writer(8);
+      EnvelopeDecryptor.Reader reader = dec.reader();
+      byte[] pt = {4, 2};
+      byte[] mine = w.encrypt(pt, 0, 2, CTX);
+      byte[][] theirs = new byte[2][];
+      Thread t =
+          new Thread(
+              () -> {
+                theirs[0] = w.encrypt(pt, 0, 2, CTX);
+                byte[] out = new byte[theirs[0].length];
+                int n = reader.decrypt(theirs[0], 0, theirs[0].length, CTX, out, 0);
+                theirs[1] = Arrays.copyOf(out, n);
+              });
+      t.start();
+      t.join();
+      // Another thread's stream: another 20-byte prefix, not the writer's next counter value.
+      assertThat(Arrays.copyOfRange(theirs[0], 12, 32))
+          .isNotEqualTo(Arrays.copyOfRange(mine, 12, 32));
+      assertThat(theirs[1]).containsExactly(pt);
+      assertThat(dec.decrypt(theirs[0], CTX)).containsExactly(pt);
+      // The writer's block of 8 plus the other thread's single count.
+      assertThat(key.encryptionCount()).isEqualTo(9);
+    }
+  }
+
+  @Test
   void writerStopsAtTheKeyLimitAndAfterClose() {
     try (DataKey key = DataKey.generate(5);
         EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF)) {
