@@ -126,6 +126,64 @@ class SqlFunctionsTest {
   }
 
   @Test
+  void oneTaskSealsUnderOneNoncePrefixWithACounterAndReadsEveryRowBack() {
+    spark
+        .sql("SELECT id, lpad(CAST(id AS STRING), 32, 'x') AS s FROM range(0, 3000, 1, 2)")
+        .createOrReplaceTempView("many");
+    List<Row> enc =
+        spark
+            .sql(
+                "SELECT id, s, pipeseal_encrypt(s, 'pii') AS e, spark_partition_id() AS p"
+                    + " FROM many")
+            .collectAsList();
+    java.util.Map<Integer, java.util.Set<String>> prefixes = new java.util.HashMap<>();
+    java.util.Set<String> nonces = new java.util.HashSet<>();
+    for (Row r : enc) {
+      byte[] e = (byte[]) r.get(2);
+      assertThat(e).hasSize(12 + 24 + 33 + 16);
+      prefixes
+          .computeIfAbsent(r.getInt(3), k -> new java.util.HashSet<>())
+          .add(java.util.HexFormat.of().formatHex(e, 12, 32));
+      nonces.add(java.util.HexFormat.of().formatHex(e, 12, 36));
+    }
+    // A writer stream per task: one 20-byte prefix each, never shared, no nonce repeated.
+    assertThat(prefixes).hasSize(2);
+    assertThat(prefixes.values()).allSatisfy(set -> assertThat(set).hasSize(1));
+    assertThat(prefixes.get(0)).doesNotContainAnyElementsOf(prefixes.get(1));
+    assertThat(nonces).hasSize(3000);
+
+    spark
+        .sql("SELECT id, s, pipeseal_encrypt(s, 'pii') AS s_enc FROM many")
+        .createOrReplaceTempView("many_enc");
+    // Strings decrypt into a fresh array each: every row must keep its own value, on both paths,
+    // also around a bad value that the try_ form turns into null.
+    for (String codegen : List.of("true", "false")) {
+      spark.conf().set("spark.sql.codegen.wholeStage", codegen);
+      spark
+          .conf()
+          .set("spark.sql.codegen.factoryMode", codegen.equals("true") ? "FALLBACK" : "NO_CODEGEN");
+      try {
+        List<Row> back =
+            spark
+                .sql(
+                    "SELECT id, s, pipeseal_decrypt(s_enc, 'string', 's') AS d,"
+                        + " try_pipeseal_decrypt(CASE WHEN id % 100 = 7 THEN"
+                        + " concat(s_enc, X'00') ELSE s_enc END, 'string', 's') AS t"
+                        + " FROM many_enc")
+                .collectAsList();
+        assertThat(back).hasSize(3000);
+        for (Row r : back) {
+          assertThat(r.getString(2)).isEqualTo(r.getString(1));
+          assertThat(r.getString(3)).isEqualTo(r.getLong(0) % 100 == 7 ? null : r.getString(1));
+        }
+      } finally {
+        spark.conf().unset("spark.sql.codegen.wholeStage");
+        spark.conf().unset("spark.sql.codegen.factoryMode");
+      }
+    }
+  }
+
+  @Test
   void explicitContextOverridesTheColumnName() {
     Row r =
         spark

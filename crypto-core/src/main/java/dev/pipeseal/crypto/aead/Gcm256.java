@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
  * with {@link UnsupportedParametersException}), so the tested surface is the used surface.
  *
  * <p>Callers own nonce uniqueness; this class only seals and opens. Thread-safe: each thread uses
- * its own {@link Cipher}, kept across calls so the JDK's key schedule is reused.
+ * its own {@link Cipher}, kept across calls so the JDK's key schedule is reused; a caller confined
+ * to one thread may pass its own {@link Session} instead and skip the per-call thread-local lookup.
  */
 public final class Gcm256 {
   public static final int KEY_BYTES = 32;
@@ -37,22 +38,22 @@ public final class Gcm256 {
   }
 
   /**
-   * The calling thread's cipher, for callers that keep per-thread state anyway and so can skip the
-   * thread-local lookup on every value. Used from any other thread it falls back to that thread's
-   * own cipher, so a cipher is never shared between threads.
+   * A cipher owned by one caller (one Spark task, say), usable with every key: hot loops that
+   * already run on one thread pass it instead of looking up the thread's cipher per value. Not
+   * thread-safe.
    */
-  public static final class ThreadCipher {
-    private final Thread owner = Thread.currentThread();
-    private final Cipher cipher = CIPHERS.get();
+  public static final class Session {
+    private final Cipher cipher = newCipher();
 
-    Cipher get() {
-      return owner == Thread.currentThread() ? cipher : CIPHERS.get();
+    @Override
+    public String toString() {
+      return "Gcm256.Session";
     }
   }
 
-  /** This thread's cipher; see {@link ThreadCipher}. */
-  public static ThreadCipher threadCipher() {
-    return new ThreadCipher();
+  /** A new session; costs one {@code Cipher.getInstance}, so keep it for many values. */
+  public static Session newSession() {
+    return new Session();
   }
 
   /** A key handle; threads share one cipher per thread. Copies {@code key}. */
@@ -79,9 +80,12 @@ public final class Gcm256 {
     return seal(CIPHERS.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
   }
 
-  /** As {@link #seal(byte[], int, int, byte[], byte[], byte[], int, int, byte[], int)}. */
+  /**
+   * As {@link #seal(byte[], int, int, byte[], byte[], byte[], int, int, byte[], int)} with the
+   * caller's own {@link Session} instead of this thread's shared cipher.
+   */
   public int seal(
-      ThreadCipher tc,
+      Session session,
       byte[] nonce,
       int nonceOff,
       int nonceLen,
@@ -92,7 +96,7 @@ public final class Gcm256 {
       int len,
       byte[] out,
       int outOff) {
-    return seal(tc.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+    return seal(session.cipher, nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
   }
 
   private int seal(
@@ -140,9 +144,12 @@ public final class Gcm256 {
     return open(CIPHERS.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
   }
 
-  /** As {@link #open(byte[], int, int, byte[], byte[], byte[], int, int, byte[], int)}. */
+  /**
+   * As {@link #open(byte[], int, int, byte[], byte[], byte[], int, int, byte[], int)} with the
+   * caller's own {@link Session} instead of this thread's shared cipher.
+   */
   public int open(
-      ThreadCipher tc,
+      Session session,
       byte[] nonce,
       int nonceOff,
       int nonceLen,
@@ -153,7 +160,7 @@ public final class Gcm256 {
       int len,
       byte[] out,
       int outOff) {
-    return open(tc.get(), nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
+    return open(session.cipher, nonce, nonceOff, nonceLen, aad1, aad2, in, inOff, len, out, outOff);
   }
 
   private int open(

@@ -27,16 +27,13 @@ public final class EnvelopeDecryptor implements AutoCloseable {
   private final DataKey key;
   private final XaesGcm xaes;
   private final AesSiv siv;
-  private final ThreadLocal<ReaderState> states = ThreadLocal.withInitial(ReaderState::new);
-  // One thread's state without the thread-local lookup, a visible share of a 1 KiB value in
-  // profiles of busy threads: a Kafka consumer reads on one thread.
-  private volatile ReaderState lastState;
+  private final ThreadLocal<ReaderState> states =
+      ThreadLocal.withInitial(() -> new ReaderState(null));
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private static final class ReaderState {
-    final Thread owner = Thread.currentThread();
-    int notOwner; // values this thread handled while another thread had the fast path
-    final Gcm256.ThreadCipher cipher = Gcm256.threadCipher();
+    // A Reader's own cipher; null for per-thread state, which shares the thread's cipher.
+    final Gcm256.Session session;
     final byte[][] prefixes = new byte[CACHED_SUBKEYS][];
     final Gcm256[] subkeys = new Gcm256[CACHED_SUBKEYS];
     int nextSlot;
@@ -46,22 +43,26 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     EnvelopeContext sivContext;
     AesSiv.AssociatedData sivAd;
     final byte[] segmentNonce = new byte[Gcm256.NONCE_BYTES];
-    // header || context of the last value: one updateAAD call (JCE buffers and copies every call).
-    EnvelopeHeader aadHeader;
-    EnvelopeContext aadContext;
-    byte[] aad;
+    // header || context for the last pair seen: one updateAAD call per value instead of two.
+    EnvelopeHeader gcmHeader;
+    EnvelopeContext gcmContext;
+    byte[] gcmAad;
 
-    byte[] aad(EnvelopeHeader h, EnvelopeContext context) {
-      if (aadHeader != h || aadContext == null || !aadContext.sameBytes(context)) {
+    ReaderState(Gcm256.Session session) {
+      this.session = session;
+    }
+
+    byte[] gcmAad(EnvelopeHeader h, EnvelopeContext context) {
+      if (gcmHeader != h || gcmContext == null || !gcmContext.sameBytes(context)) {
         byte[] hdr = h.rawBytes();
         byte[] ctx = context.rawBytes();
-        byte[] a = Arrays.copyOf(hdr, hdr.length + ctx.length);
-        System.arraycopy(ctx, 0, a, hdr.length, ctx.length);
-        aad = a;
-        aadHeader = h;
-        aadContext = context;
+        byte[] aad = Arrays.copyOf(hdr, hdr.length + ctx.length);
+        System.arraycopy(ctx, 0, aad, hdr.length, ctx.length);
+        gcmAad = aad;
+        gcmHeader = h;
+        gcmContext = context;
       }
-      return aad;
+      return gcmAad;
     }
   }
 
@@ -88,14 +89,29 @@ public final class EnvelopeDecryptor implements AutoCloseable {
 
   /** Decrypts the envelope in {@code in[off, off+len)}. */
   public byte[] decrypt(byte[] in, int off, int len, EnvelopeContext context) {
-    ensureOpen();
-    Objects.checkFromIndexSize(off, len, in.length);
-    ReaderState st = state();
-    return open(st, header(st, in, off, len, context), in, off, len, context);
+    byte[] out = new byte[plaintextLength(in, off, len, context)];
+    decrypt(in, off, len, context, out, 0);
+    return out;
+  }
+
+  /** Plaintext length of the envelope in {@code in[off, off+len)}, without decrypting. */
+  public int plaintextLength(byte[] in, int off, int len, EnvelopeContext context) {
+    EnvelopeHeader h = header(states.get(), in, off, len, context);
+    return Envelope.plaintextLength(h, in, off + h.length(), len - h.length(), context);
   }
 
   /**
-   * As {@link #decrypt(byte[], int, int, EnvelopeContext)} for a caller that already parsed the
+   * Decrypts the envelope in {@code in[off, off+len)} into {@code out} at {@code outOff} (which
+   * must not overlap the input) and returns the plaintext length. On any failure nothing readable
+   * is left in {@code out}: GCM releases plaintext only after its tag verifies, and the other paths
+   * zero what they wrote before throwing.
+   */
+  public int decrypt(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+    return decrypt(states.get(), in, off, len, context, out, outOff);
+  }
+
+  /**
+   * As {@link #decrypt(byte[], int, int, EnvelopeContext)} for a caller that already parsed this
    * envelope's header and checked that the value starts with it ({@link Envelope#startsWith}), as
    * readers that pick the key by header do: the header is not compared again. The header is
    * authenticated, so one that the value was not sealed with fails; it never yields plaintext.
@@ -108,39 +124,64 @@ public final class EnvelopeDecryptor implements AutoCloseable {
       throw new TruncatedCiphertextException(
           Envelope.describe(context, header) + ": value is shorter than its header");
     }
-    return open(state(), header, in, off, len, context);
-  }
-
-  private byte[] open(
-      ReaderState st, EnvelopeHeader h, byte[] in, int off, int len, EnvelopeContext context) {
-    int n = Envelope.plaintextLength(h, in, off + h.length(), len - h.length(), context);
+    int n =
+        Envelope.plaintextLength(header, in, off + header.length(), len - header.length(), context);
     byte[] out = new byte[n];
-    open(st, h, in, off, len, context, n, out, 0);
+    open(states.get(), header, in, off, len, context, n, out, 0);
     return out;
   }
 
-  /** Plaintext length of the envelope in {@code in[off, off+len)}, without decrypting. */
-  public int plaintextLength(byte[] in, int off, int len, EnvelopeContext context) {
-    EnvelopeHeader h = header(state(), in, off, len, context);
-    return Envelope.plaintextLength(h, in, off + h.length(), len - h.length(), context);
+  /**
+   * A reader owned by one thread, for hot loops such as one Spark task: its own subkey cache and
+   * cipher, so opening a value does no thread-local lookup. Bound to the creating thread: calls
+   * from any other thread take the shared per-thread path instead.
+   */
+  public Reader reader() {
+    ensureOpen();
+    return new Reader();
   }
 
-  /**
-   * Decrypts the envelope in {@code in[off, off+len)} into {@code out} at {@code outOff} (which
-   * must not overlap the input) and returns the plaintext length. On any failure nothing readable
-   * is left in {@code out}: GCM releases plaintext only after its tag verifies, and the other paths
-   * zero what they wrote before throwing.
-   */
-  public int decrypt(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+  /** See {@link #reader()}. */
+  public final class Reader {
+    private final Thread owner = Thread.currentThread();
+    private final ReaderState st = new ReaderState(Gcm256.newSession());
+
+    private Reader() {}
+
+    private ReaderState state() {
+      return Thread.currentThread() == owner ? st : states.get();
+    }
+
+    /** As {@link EnvelopeDecryptor#decrypt(byte[], int, int, EnvelopeContext, byte[], int)}. */
+    public int decrypt(
+        byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+      return EnvelopeDecryptor.this.decrypt(state(), in, off, len, context, out, outOff);
+    }
+
+    /** As {@link EnvelopeDecryptor#plaintextLength}. */
+    public int plaintextLength(byte[] in, int off, int len, EnvelopeContext context) {
+      EnvelopeHeader h = header(state(), in, off, len, context);
+      return Envelope.plaintextLength(h, in, off + h.length(), len - h.length(), context);
+    }
+  }
+
+  private int decrypt(
+      ReaderState st,
+      byte[] in,
+      int off,
+      int len,
+      EnvelopeContext context,
+      byte[] out,
+      int outOff) {
     ensureOpen();
     Objects.checkFromIndexSize(off, len, in.length);
-    ReaderState st = state();
     EnvelopeHeader h = header(st, in, off, len, context);
     int n = Envelope.plaintextLength(h, in, off + h.length(), len - h.length(), context);
     Objects.checkFromIndexSize(outOff, n, out.length);
     return open(st, h, in, off, len, context, n, out, outOff);
   }
 
+  /** Opens a value whose header {@code h} and plaintext length {@code n} the caller checked. */
   private int open(
       ReaderState st,
       EnvelopeHeader h,
@@ -158,19 +199,13 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     try {
       switch (h.algorithm()) {
         case XAES_256_GCM:
-          return subkey(st, in, body)
-              .open(
-                  st.cipher,
-                  in,
-                  body + 12,
-                  12,
-                  st.aad(h, context),
-                  null,
-                  in,
-                  body + XaesGcm.NONCE_BYTES,
-                  bodyLen - XaesGcm.NONCE_BYTES,
-                  out,
-                  outOff);
+          Gcm256 subkey = subkey(st, in, body);
+          byte[] aad = st.gcmAad(h, context);
+          int ctOff = body + XaesGcm.NONCE_BYTES;
+          int ctLen = bodyLen - XaesGcm.NONCE_BYTES;
+          return st.session != null
+              ? subkey.open(st.session, in, body + 12, 12, aad, null, in, ctOff, ctLen, out, outOff)
+              : subkey.open(in, body + 12, 12, aad, null, in, ctOff, ctLen, out, outOff);
         case AES_SIV:
           if (st.sivHeader != h || st.sivContext == null || !st.sivContext.sameBytes(context)) {
             st.sivAd = siv.prepare(hdr, ctx);
@@ -201,7 +236,8 @@ public final class EnvelopeDecryptor implements AutoCloseable {
       int plaintextLen,
       byte[] out,
       int outOff) {
-    byte[] aad = st.aad(h, context);
+    byte[] hdr = h.rawBytes();
+    byte[] ctx = context.rawBytes();
     int segmentBytes = Envelope.segmentBytes(in, body, h, context);
     Gcm256 subkey = xaes.deriveEphemeralSubkey(in, body);
     byte[] nonce = st.segmentNonce;
@@ -214,8 +250,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
       for (int i = 0; i < segments; i++) {
         int sealed = Math.min(segmentBytes + Envelope.TAG_BYTES, end - pos);
         EnvelopeEncryptor.segmentNonce(nonce, i, i == segments - 1);
-        written +=
-            subkey.open(st.cipher, nonce, 0, 12, aad, null, in, pos, sealed, out, outOff + written);
+        written += subkey.open(nonce, 0, 12, hdr, ctx, in, pos, sealed, out, outOff + written);
         pos += sealed;
       }
       return written;
@@ -225,27 +260,6 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     }
   }
 
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new KeyDestroyedException("envelope decryptor was closed");
-    }
-  }
-
-  private ReaderState state() {
-    ReaderState s = lastState;
-    if (s != null && s.owner == Thread.currentThread()) {
-      return s;
-    }
-    // The first thread keeps the fast path until it dies, so threads sharing a handle never take
-    // turns writing this field.
-    ReaderState mine = states.get();
-    // isAlive() is a native call: other threads ask only every 1024th value.
-    if (s == null || ((++mine.notOwner & 1023) == 0 && !s.owner.isAlive())) {
-      lastState = mine;
-    }
-    return mine;
-  }
-
   /** The header at {@code in[off..]}, reusing the last one when the bytes match (one writer). */
   private static EnvelopeHeader header(
       ReaderState st, byte[] in, int off, int len, EnvelopeContext context) {
@@ -253,8 +267,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     if (last != null) {
       byte[] b = last.rawBytes();
       if (len >= b.length && Arrays.equals(in, off, off + b.length, b, 0, b.length)) {
-        // Same header bytes: only the body length still needs checking.
-        Envelope.plaintextLength(last, in, off + b.length, len - b.length, context);
+        // Same header bytes; every caller checks the body length next.
         return last;
       }
     }
@@ -281,10 +294,15 @@ public final class EnvelopeDecryptor implements AutoCloseable {
   }
 
   /** Releases this handle's reference to the data key; later use throws. Idempotent. */
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new KeyDestroyedException("envelope decryptor was closed");
+    }
+  }
+
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      lastState = null;
       key.close();
     }
   }

@@ -34,19 +34,19 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   private final byte[] segmentedHeader;
   private final XaesGcm xaes;
   private final AesSiv siv;
-  private final ThreadLocal<WriterState> states = ThreadLocal.withInitial(WriterState::new);
-  // One thread's state without the thread-local lookup, which profiles showed at up to a third of
-  // a 1 KiB seal on a thread with a crowded thread-local map: most producers send from one thread.
-  private volatile WriterState ownerState;
+  private final ThreadLocal<WriterState> states =
+      ThreadLocal.withInitial(() -> new WriterState(null));
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  /** Per-thread writer stream: nonce = prefix(12) || salt(8) || counter(4). */
+  /**
+   * One writer stream (per thread, or per {@link Writer}): nonce = prefix(12) || salt(8) ||
+   * counter(4).
+   */
   private static final class WriterState {
-    final Thread owner = Thread.currentThread();
-    int notOwner; // values this thread handled while another thread had the fast path
+    // A Writer's own cipher; null for per-thread streams, which share the thread's cipher.
+    final Gcm256.Session session;
     final byte[] nonce = new byte[XaesGcm.NONCE_BYTES];
     final byte[] segmentNonce = new byte[Gcm256.NONCE_BYTES];
-    final Gcm256.ThreadCipher cipher = Gcm256.threadCipher();
     Gcm256 subkey;
     long used;
     EnvelopeContext sivContext;
@@ -54,6 +54,10 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     // header || context for the last context seen: one updateAAD call per value instead of two.
     EnvelopeContext gcmContext;
     byte[] gcmAad;
+
+    WriterState(Gcm256.Session session) {
+      this.session = session;
+    }
 
     byte[] gcmAad(byte[] header, EnvelopeContext context) {
       if (gcmContext == null || !gcmContext.sameBytes(context)) {
@@ -200,7 +204,69 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     }
   }
 
+  /**
+   * A writer stream owned by one thread, for hot loops such as one Spark task: its own nonce prefix
+   * and salt (drawn like a thread's, so the nonce analysis in docs/format.md counts it as one more
+   * stream), subkey and cipher, so sealing a value does no thread-local lookup. Encryptions are
+   * counted on the data key {@code countBlock} at a time, so most values do no atomic update (fewer
+   * than {@code countBlock} counted values per writer may go unused, which only makes the key's
+   * limit stricter). Bound to the creating thread: a call from any other thread takes the shared
+   * per-thread path instead, so a writer that leaks to another thread never shares a nonce stream.
+   */
+  public Writer writer(int countBlock) {
+    if (countBlock < 1) {
+      throw new IllegalArgumentException("countBlock must be positive: " + countBlock);
+    }
+    ensureOpen();
+    return new Writer(countBlock);
+  }
+
+  /** See {@link #writer(int)}. */
+  public final class Writer {
+    private final Thread owner = Thread.currentThread();
+    private final WriterState st = new WriterState(Gcm256.newSession());
+    private final int countBlock;
+    private long permits;
+
+    private Writer(int countBlock) {
+      this.countBlock = countBlock;
+    }
+
+    /** Encrypts {@code in[off, off+len)} into a new envelope. */
+    public byte[] encrypt(byte[] in, int off, int len, EnvelopeContext context) {
+      byte[] out = new byte[envelopeLength(len)];
+      encrypt(in, off, len, context, out, 0);
+      return out;
+    }
+
+    /** As {@link EnvelopeEncryptor#encrypt(byte[], int, int, EnvelopeContext, byte[], int)}. */
+    public int encrypt(
+        byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+      if (Thread.currentThread() != owner) {
+        return EnvelopeEncryptor.this.encrypt(in, off, len, context, out, outOff);
+      }
+      ensureOpen();
+      if (permits == 0) {
+        key.countEncryptions(countBlock);
+        permits = countBlock;
+      }
+      permits--;
+      return seal(st, in, off, len, context, out, outOff);
+    }
+  }
+
   private int seal(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+    return seal(states.get(), in, off, len, context, out, outOff);
+  }
+
+  private int seal(
+      WriterState st,
+      byte[] in,
+      int off,
+      int len,
+      EnvelopeContext context,
+      byte[] out,
+      int outOff) {
     Objects.checkFromIndexSize(off, len, in.length);
     Algorithm alg = algorithmFor(len);
     int total = Envelope.envelopeLength(alg, keyReference, len, options.segmentBytes());
@@ -209,23 +275,17 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     System.arraycopy(hdr, 0, out, outOff, hdr.length);
     int body = outOff + hdr.length;
     byte[] ctx = context.rawBytes();
-    WriterState st = state();
     switch (alg) {
       case XAES_256_GCM:
         Gcm256 subkey = nextNonce(st);
         System.arraycopy(st.nonce, 0, out, body, XaesGcm.NONCE_BYTES);
-        subkey.seal(
-            st.cipher,
-            st.nonce,
-            12,
-            12,
-            st.gcmAad(hdr, context),
-            null,
-            in,
-            off,
-            len,
-            out,
-            body + XaesGcm.NONCE_BYTES);
+        byte[] aad = st.gcmAad(hdr, context);
+        int ctOff = body + XaesGcm.NONCE_BYTES;
+        if (st.session != null) {
+          subkey.seal(st.session, st.nonce, 12, 12, aad, null, in, off, len, out, ctOff);
+        } else {
+          subkey.seal(st.nonce, 12, 12, aad, null, in, off, len, out, ctOff);
+        }
         break;
       case AES_SIV:
         if (st.sivContext == null || !st.sivContext.sameBytes(context)) {
@@ -241,21 +301,6 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         throw new IllegalStateException(alg.toString());
     }
     return total;
-  }
-
-  private WriterState state() {
-    WriterState s = ownerState;
-    if (s != null && s.owner == Thread.currentThread()) {
-      return s;
-    }
-    // The first thread keeps the fast path until it dies, so threads sharing a handle never take
-    // turns writing this field. A state is only ever used by its own thread.
-    WriterState mine = states.get();
-    // isAlive() is a native call: other threads ask only every 1024th value.
-    if (s == null || ((++mine.notOwner & 1023) == 0 && !s.owner.isAlive())) {
-      ownerState = mine;
-    }
-    return mine;
   }
 
   /** Next nonce of this thread's stream; draws a fresh prefix when the counter is used up. */
@@ -292,7 +337,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
       int start = i * segmentBytes;
       int n = Math.min(segmentBytes, len - start);
       segmentNonce(nonce, i, i == segments - 1);
-      pos += subkey.seal(st.cipher, nonce, 0, 12, hdr, ctx, in, off + start, n, out, pos);
+      pos += subkey.seal(nonce, 0, 12, hdr, ctx, in, off + start, n, out, pos);
     }
   }
 
@@ -314,7 +359,6 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      ownerState = null;
       key.close();
     }
   }

@@ -31,13 +31,18 @@ import org.apache.spark.unsafe.types.UTF8String;
 /**
  * Decrypts the values of one column in one task: {@link #open} authenticates a value into a scratch
  * buffer and checks its type tag, then one {@code read*} call converts it and wipes the buffer.
- * Values may reference any data key (inline or registry); decryptors are kept per key reference,
- * and consecutive values under the same key skip even the header parse. Not thread-safe.
+ * Strings skip the scratch buffer: each decrypts into a fresh array that becomes the result. Values
+ * may reference any data key (inline or registry); decryptors (each with the task's own reader, so
+ * no thread-local lookup per row) are kept per key reference, and consecutive values under the same
+ * key skip even the header parse. Not thread-safe.
  */
 public final class DecryptHandle implements AutoCloseable {
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
-  private record Entry(EnvelopeDecryptor decryptor, String keyName) {}
+  private record Entry(
+      EnvelopeDecryptor decryptor, EnvelopeDecryptor.Reader reader, String keyName) {}
+
+  private static final byte[] NONE = new byte[0];
 
   private final DecryptSpec spec;
   private final EnvelopeContext context;
@@ -45,12 +50,15 @@ public final class DecryptHandle implements AutoCloseable {
   private final Map<KeyReference, Entry> open = new LinkedHashMap<>(16, 0.75f, true);
   private byte[] lastRef;
   private Entry last;
+  // Strings decrypt into a fresh array that becomes the result itself: no copy, nothing to wipe.
+  private final boolean fresh;
   private byte[] pt = new byte[256];
   private int ptLen;
   private String keyName;
 
   private DecryptHandle(DecryptSpec spec) {
     this.spec = spec;
+    this.fresh = spec.type() == ValueType.STRING;
     this.context = EnvelopeContext.of(spec.context());
     this.keys = KeyServices.of(spec.config()).keys();
   }
@@ -72,11 +80,13 @@ public final class DecryptHandle implements AutoCloseable {
       Entry e = entryFor(envelope);
       keyName = e.keyName();
       // A plaintext is always shorter than its envelope: size by that, skip a header parse.
-      if (pt.length < envelope.length) {
+      if (fresh) {
+        pt = new byte[envelope.length];
+      } else if (pt.length < envelope.length) {
         Arrays.fill(pt, (byte) 0);
         pt = new byte[Math.max(envelope.length, 2 * pt.length)];
       }
-      ptLen = e.decryptor().decrypt(envelope, 0, envelope.length, context, pt, 0);
+      ptLen = e.reader().decrypt(envelope, 0, envelope.length, context, pt, 0);
     } catch (PipesealCryptoException | UnknownKeyException | InvalidWrappedKeyException ex) {
       // The value itself is bad (tampered, moved, unknown key): try_ functions return null.
       return failed(ex.getClass().getSimpleName() + ": " + ex.getMessage(), ex);
@@ -131,8 +141,15 @@ public final class DecryptHandle implements AutoCloseable {
   }
 
   public UTF8String readUtf8() {
-    UTF8String s = UTF8String.fromBytes(Arrays.copyOfRange(pt, 1, ptLen));
-    wipe();
+    if (!fresh) {
+      UTF8String s = UTF8String.fromBytes(Arrays.copyOfRange(pt, 1, ptLen));
+      wipe();
+      return s;
+    }
+    // The buffer is this row's alone: hand it over (after the tag byte) instead of copying.
+    UTF8String s = UTF8String.fromAddress(pt, Platform.BYTE_ARRAY_OFFSET + 1, ptLen - 1);
+    pt = NONE;
+    ptLen = 0;
     return s;
   }
 
@@ -262,7 +279,8 @@ public final class DecryptHandle implements AutoCloseable {
       keyName = wrapped.masterKeyName();
       try (AuditContext.Scope audit = AuditContext.with("spark:" + spec.context());
           DataKey key = EnvelopeKeys.await(keys.kms().unwrap(wrapped))) {
-        e = new Entry(EnvelopeDecryptor.create(key), keyName);
+        EnvelopeDecryptor d = EnvelopeDecryptor.create(key);
+        e = new Entry(d, d.reader(), keyName);
       }
       open.put(ref, e);
       evict();

@@ -20,8 +20,9 @@ import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Encrypts the values of one column in one task: {@code tag || value} sealed under the column's
- * data key. One per task (generated code keeps it in a field), not thread-safe; encryptions are
- * counted on the data key in blocks of {@value #PERMITS} so the hot path does no atomic update.
+ * data key. One per task (generated code keeps it in a field), not thread-safe. It seals through
+ * its own writer stream (own nonce prefix and cipher: no thread-local lookup per row), counting
+ * encryptions on the data key in blocks of {@value #PERMITS} so the hot path does no atomic update.
  */
 public final class EncryptHandle implements AutoCloseable {
   private static final int PERMITS = 4096;
@@ -31,7 +32,7 @@ public final class EncryptHandle implements AutoCloseable {
   private final ValueType type;
   private final EnvelopeEncryptor encryptor;
   private final EnvelopeContext context;
-  private EnvelopeEncryptor.Reservation permit;
+  private final EnvelopeEncryptor.Writer writer;
   private byte[] scratch = new byte[256];
 
   private EncryptHandle(EncryptSpec spec, ValueType type, EnvelopeEncryptor encryptor) {
@@ -39,6 +40,7 @@ public final class EncryptHandle implements AutoCloseable {
     this.type = type;
     this.encryptor = encryptor;
     this.context = EnvelopeContext.of(spec.context());
+    this.writer = encryptor.writer(PERMITS);
   }
 
   /** Unwraps the column's data key through this JVM's bridge cache; closed with the task. */
@@ -184,12 +186,7 @@ public final class EncryptHandle implements AutoCloseable {
 
   private byte[] seal(byte[] pt, int len) {
     try {
-      if (permit == null || permit.remaining() == 0) {
-        permit = encryptor.reserve(PERMITS);
-      }
-      byte[] out = new byte[encryptor.envelopeLength(len)];
-      permit.encrypt(pt, 0, len, context, out, 0);
-      return out;
+      return writer.encrypt(pt, 0, len, context);
     } catch (PipesealCryptoException e) {
       throw fail(spec, e.getMessage(), e);
     } finally {
