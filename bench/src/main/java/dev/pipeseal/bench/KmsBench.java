@@ -4,13 +4,14 @@ import dev.pipeseal.crypto.batch.BatchEncryptor;
 import dev.pipeseal.crypto.batch.ColumnBatch;
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.envelope.EnvelopeKeys;
+import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.KmsBridgeConfig;
-import dev.pipeseal.kms.envelope.EnvelopeKeys;
-import dev.pipeseal.kms.envelope.EnvelopeReader;
 import dev.pipeseal.kms.hadoop.HadoopKmsService;
 import dev.pipeseal.kms.metrics.KmsMetrics;
 import dev.pipeseal.kms.testing.HadoopKmsServer;
@@ -57,7 +58,7 @@ final class KmsBench {
       // Plain provider-wrapped keys, so both sides unwrap exactly the same records.
       List<WrappedKey> wrapped = new ArrayList<>();
       for (int i = 0; i < KEYS; i++) {
-        try (DataKeyPair pair = EnvelopeKeys.await(bare.generateDataKey("bench"))) {
+        try (DataKeyPair pair = KmsCalls.await(bare.generateDataKey("bench"))) {
           wrapped.add(pair.wrapped());
         }
       }
@@ -83,7 +84,7 @@ final class KmsBench {
 
   private static void unwrapAll(Kms kms, List<WrappedKey> wrapped) {
     for (WrappedKey w : wrapped) {
-      EnvelopeKeys.await(kms.unwrap(w)).close();
+      KmsCalls.await(kms.unwrap(w)).close();
     }
   }
 

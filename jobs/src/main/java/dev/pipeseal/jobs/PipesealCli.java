@@ -1,7 +1,7 @@
 package dev.pipeseal.jobs;
 
 import dev.pipeseal.jobs.demo.DemoJob;
-import dev.pipeseal.kms.cli.KeysCli;
+import dev.pipeseal.jobs.keys.KeysCli;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pipeseal.jobs.lake.CellColumn;
 import dev.pipeseal.jobs.lake.KeyUse;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
-import dev.pipeseal.kms.rotation.RewrapReport;
+import dev.pipeseal.registry.rotation.RewrapReport;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;

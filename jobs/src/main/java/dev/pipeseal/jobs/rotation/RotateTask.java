@@ -17,6 +17,7 @@ import dev.pipeseal.jobs.run.FaultInjection;
 import dev.pipeseal.jobs.run.FileTask;
 import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.parquet.kms.WrappedKeyString;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -146,7 +147,7 @@ public final class RotateTask implements FileTask {
       if (!dryRun) {
         String member = KeyMaterial.wrappedMember(m);
         String fresh =
-            JobContext.join(
+            KmsCalls.await(
                 WrappedKeyString.rewrap((String) m.get(member), use.masterKey(), kms)
                     .toCompletableFuture());
         m.put(member, fresh);
@@ -198,7 +199,7 @@ public final class RotateTask implements FileTask {
           KeyMaterial.parseObject(written.entries().get(k.getKey()), written.path().toString());
       WrappedKeyString s =
           WrappedKeyString.decode((String) m.get(KeyMaterial.wrappedMember(m)), k.getValue());
-      try (DataKey dek = JobContext.join(kms.unwrap(s.wrapped()).toCompletableFuture())) {
+      try (DataKey dek = KmsCalls.await(kms.unwrap(s.wrapped()).toCompletableFuture())) {
         byte[] parquetKey = s.open(dek, k.getValue());
         Arrays.fill(parquetKey, (byte) 0);
       }

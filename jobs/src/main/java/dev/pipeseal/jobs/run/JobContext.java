@@ -1,11 +1,10 @@
 package dev.pipeseal.jobs.run;
 
 import dev.pipeseal.kms.Kms;
-import dev.pipeseal.kms.KmsException;
+import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.parquet.kms.SharedBridges;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 
@@ -90,21 +89,6 @@ public final class JobContext {
    */
   public String currentVersion(String masterKey) {
     return currentVersions.computeIfAbsent(
-        masterKey, n -> join(kms().describe(n).toCompletableFuture()).currentVersion());
-  }
-
-  /** Waits for a KMS answer, surfacing the KMS exception itself. */
-  public static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof KmsException k) {
-        throw k;
-      }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
-    }
+        masterKey, n -> KmsCalls.await(kms().describe(n)).currentVersion());
   }
 }

@@ -1,6 +1,6 @@
 package dev.pipeseal.kafka.config;
 
-import dev.pipeseal.kms.envelope.DekLimits;
+import dev.pipeseal.envelope.DekLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.pipeseal.kafka.field;
 
+import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
 import dev.pipeseal.kafka.keys.ReaderKeys;
-import dev.pipeseal.kms.envelope.EnvelopeWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

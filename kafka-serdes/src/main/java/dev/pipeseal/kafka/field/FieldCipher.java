@@ -1,9 +1,9 @@
 package dev.pipeseal.kafka.field;
 
+import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.kafka.config.EncryptionMode;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
 import dev.pipeseal.kafka.keys.ReaderKeys;
-import dev.pipeseal.kms.envelope.EnvelopeWriter;
 import java.util.List;
 
 /**

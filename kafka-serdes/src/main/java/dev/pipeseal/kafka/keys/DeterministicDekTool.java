@@ -1,9 +1,9 @@
 package dev.pipeseal.kafka.keys;
 
+import dev.pipeseal.envelope.EnvelopeKeys;
+import dev.pipeseal.envelope.FixedKeyEnvelopeWriter;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kms.bridge.KmsBridge;
-import dev.pipeseal.kms.envelope.EnvelopeKeys;
-import dev.pipeseal.kms.envelope.FixedKeyEnvelopeWriter;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -7,12 +7,13 @@ import dev.pipeseal.crypto.envelope.EnvelopeDecryptor;
 import dev.pipeseal.crypto.envelope.EnvelopeHeader;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.envelope.EnvelopeKeys;
+import dev.pipeseal.envelope.UndecryptableValueException;
 import dev.pipeseal.kafka.config.SerdeConfig;
+import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.bridge.KmsBridge;
-import dev.pipeseal.kms.envelope.EnvelopeKeys;
-import dev.pipeseal.kms.envelope.UndecryptableValueException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -109,7 +110,7 @@ public final class ReaderKeys implements AutoCloseable {
     try {
       WrappedKey wrapped = keys.wrappedKey(ref);
       keyName = wrapped.masterKeyName();
-      try (DataKey key = EnvelopeKeys.await(kms.unwrap(wrapped))) {
+      try (DataKey key = KmsCalls.await(kms.unwrap(wrapped))) {
         return new Entry(EnvelopeDecryptor.create(key), keyName);
       }
     } catch (KmsException | PipesealCryptoException ex) {

@@ -1,12 +1,12 @@
 package dev.pipeseal.kafka.keys;
 
 import dev.pipeseal.crypto.envelope.Algorithm;
+import dev.pipeseal.envelope.EnvelopeKeys;
+import dev.pipeseal.envelope.EnvelopeWriter;
+import dev.pipeseal.envelope.FixedKeyEnvelopeWriter;
+import dev.pipeseal.envelope.RotatingEnvelopeWriter;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kms.bridge.KmsBridge;
-import dev.pipeseal.kms.envelope.EnvelopeKeys;
-import dev.pipeseal.kms.envelope.EnvelopeWriter;
-import dev.pipeseal.kms.envelope.FixedKeyEnvelopeWriter;
-import dev.pipeseal.kms.envelope.RotatingEnvelopeWriter;
 import org.apache.kafka.common.config.ConfigException;
 
 /** A serializer's KMS connection and envelope writer; closing it closes both. */

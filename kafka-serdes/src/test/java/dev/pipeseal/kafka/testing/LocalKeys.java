@@ -1,8 +1,8 @@
 package dev.pipeseal.kafka.testing;
 
+import dev.pipeseal.envelope.EnvelopeKeys;
+import dev.pipeseal.envelope.FixedKeyEnvelopeWriter;
 import dev.pipeseal.kms.bridge.KmsBridge;
-import dev.pipeseal.kms.envelope.EnvelopeKeys;
-import dev.pipeseal.kms.envelope.FixedKeyEnvelopeWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

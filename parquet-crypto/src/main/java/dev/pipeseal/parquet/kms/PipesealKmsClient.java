@@ -4,10 +4,10 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.AccessDeniedException;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.UnknownKeyException;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.crypto.ParquetCryptoRuntimeException;
@@ -81,16 +81,13 @@ public final class PipesealKmsClient implements KmsClient {
 
   private static <T> T await(CompletionStage<T> stage, String masterKey) {
     try {
-      return stage.toCompletableFuture().join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (cause instanceof UnknownKeyException || cause instanceof AccessDeniedException) {
-        throw new ParquetKeyException(masterKey, cause.getMessage(), cause);
-      }
-      if (cause instanceof KmsException) {
-        throw new ParquetKeyException(masterKey, "KMS bridge failed: " + cause.getMessage(), cause);
-      }
-      throw new ParquetKeyException(masterKey, "KMS bridge failed: " + cause, cause);
+      return KmsCalls.await(stage);
+    } catch (UnknownKeyException | AccessDeniedException e) {
+      throw new ParquetKeyException(masterKey, e.getMessage(), e);
+    } catch (KmsException e) {
+      throw new ParquetKeyException(masterKey, "KMS bridge failed: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new ParquetKeyException(masterKey, "KMS bridge failed: " + e, e);
     }
   }
 }

@@ -5,7 +5,7 @@ import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.registry.KeyId;
-import dev.pipeseal.kms.registry.RegistryConfig;
+import dev.pipeseal.registry.RegistryConfig;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,8 +2,8 @@ package dev.pipeseal.spark.keys;
 
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.KeyReference;
+import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.kms.DataKeyPair;
-import dev.pipeseal.kms.envelope.EnvelopeKeys;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
 import dev.pipeseal.spark.config.PipesealSparkConfig.KeyReferenceMode;

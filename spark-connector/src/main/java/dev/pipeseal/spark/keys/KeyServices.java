@@ -1,9 +1,9 @@
 package dev.pipeseal.spark.keys;
 
+import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.kms.bridge.KmsBridge;
-import dev.pipeseal.kms.envelope.EnvelopeKeys;
-import dev.pipeseal.kms.registry.KeyRegistries;
 import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.registry.KeyRegistries;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

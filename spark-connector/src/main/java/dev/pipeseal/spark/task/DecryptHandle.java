@@ -6,12 +6,13 @@ import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeDecryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
+import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.audit.AuditContext;
-import dev.pipeseal.kms.envelope.EnvelopeKeys;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.spark.keys.KeyServices;
 import dev.pipeseal.spark.values.ValueType;
@@ -278,7 +279,7 @@ public final class DecryptHandle implements AutoCloseable {
       WrappedKey wrapped = keys.wrappedKey(ref);
       keyName = wrapped.masterKeyName();
       try (AuditContext.Scope audit = AuditContext.with("spark:" + spec.context());
-          DataKey key = EnvelopeKeys.await(keys.kms().unwrap(wrapped))) {
+          DataKey key = KmsCalls.await(keys.kms().unwrap(wrapped))) {
         EnvelopeDecryptor d = EnvelopeDecryptor.create(key);
         e = new Entry(d, d.reader(), keyName);
       }

@@ -1,0 +1,283 @@
+package dev.pipeseal.envelope;
+
+import dev.pipeseal.crypto.envelope.Algorithm;
+import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
+import dev.pipeseal.kms.DataKeyPair;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Randomized envelope writer that reuses one data key (DEK) within {@link DekLimits} and replaces
+ * it without making the caller wait on the KMS: the next DEK is generated in the background once
+ * the current one has used {@code prefetchAt} of its values or age, and swapped in when the current
+ * one is spent. The old encryptor handle is closed once the last in-flight encryption under it
+ * finishes.
+ *
+ * <p>When the KMS is down the writer keeps using the current DEK up to its limits, then fails
+ * encryptions with {@link DataKeyUnavailableException}; it never returns anything unencrypted.
+ *
+ * <p>Thread-safe; one per producer (or task) and master key. Every DEK is written inline (the
+ * wrapped key travels in each envelope), so readers need only KMS access.
+ */
+public final class RotatingEnvelopeWriter implements EnvelopeWriter {
+  // After a failed fetch, callers fail fast for this long instead of each waiting maxWait.
+  private static final long FAILURE_HOLD_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final EnvelopeKeys keys;
+  private final String masterKey;
+  private final Algorithm algorithm;
+  private final DekLimits limits;
+  private final LongSupplier nanoClock;
+  private final ExecutorService fetcher;
+  private final Object rotationLock = new Object();
+
+  private volatile Generation current;
+  private volatile CompletableFuture<DataKeyPair> next;
+  private volatile long nextFailedAt;
+  private final AtomicLong generations = new AtomicLong();
+  private volatile boolean closed;
+
+  /** One DEK and its encryptor handle, with use counters for limits and safe closing. */
+  private static final class Generation {
+    final EnvelopeEncryptor encryptor;
+    final long prefetchValues;
+    final long maxValues;
+    final long prefetchAtNanos;
+    final long expiresAtNanos;
+    final AtomicLong used = new AtomicLong();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicBoolean handleClosed = new AtomicBoolean();
+    volatile boolean retired;
+
+    Generation(EnvelopeEncryptor encryptor, DekLimits limits, long now) {
+      this.encryptor = encryptor;
+      this.maxValues = limits.maxValues();
+      this.prefetchValues = Math.max(1, (long) (limits.maxValues() * limits.prefetchAt()));
+      long age = limits.maxAge().toNanos();
+      this.prefetchAtNanos = now + (long) (age * limits.prefetchAt());
+      this.expiresAtNanos = now + age;
+    }
+
+    void release() {
+      if (inFlight.decrementAndGet() == 0 && retired) {
+        closeHandle();
+      }
+    }
+
+    void retire() {
+      retired = true;
+      if (inFlight.get() == 0) {
+        closeHandle();
+      }
+    }
+
+    void closeHandle() {
+      if (handleClosed.compareAndSet(false, true)) {
+        encryptor.close();
+      }
+    }
+  }
+
+  private RotatingEnvelopeWriter(
+      EnvelopeKeys keys,
+      String masterKey,
+      Algorithm algorithm,
+      DekLimits limits,
+      LongSupplier nanoClock) {
+    this.keys = Objects.requireNonNull(keys, "keys");
+    this.masterKey = Objects.requireNonNull(masterKey, "masterKey");
+    this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+    if (algorithm.isDeterministic()) {
+      // A deterministic envelope must name the same key every time; see FixedKeyEnvelopeWriter.
+      throw new IllegalArgumentException(
+          "rotating writers are randomized; use FixedKeyEnvelopeWriter for " + algorithm);
+    }
+    this.limits = Objects.requireNonNull(limits, "limits");
+    this.nanoClock = nanoClock;
+    this.fetcher =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "pipeseal-dek-fetch-" + masterKey);
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * A writer for {@code masterKey} that starts fetching its first DEK at once (the first encryption
+   * waits for it at most {@link DekLimits#maxWait()}).
+   */
+  public static RotatingEnvelopeWriter start(
+      EnvelopeKeys keys, String masterKey, DekLimits limits) {
+    return start(keys, masterKey, Algorithm.XAES_256_GCM, limits, System::nanoTime);
+  }
+
+  /** As {@link #start(EnvelopeKeys, String, DekLimits)} with an algorithm and a clock (tests). */
+  public static RotatingEnvelopeWriter start(
+      EnvelopeKeys keys,
+      String masterKey,
+      Algorithm algorithm,
+      DekLimits limits,
+      LongSupplier nanoClock) {
+    RotatingEnvelopeWriter w =
+        new RotatingEnvelopeWriter(keys, masterKey, algorithm, limits, nanoClock);
+    w.prefetch();
+    return w;
+  }
+
+  @Override
+  public byte[] encrypt(byte[] in, int off, int len, EnvelopeContext context) {
+    Generation g = acquire();
+    try {
+      EnvelopeEncryptor enc = g.encryptor;
+      byte[] out = new byte[enc.envelopeLength(len)];
+      enc.encrypt(in, off, len, context, out, 0);
+      return out;
+    } finally {
+      g.release();
+    }
+  }
+
+  /** Master key the DEKs are generated under. */
+  public String masterKey() {
+    return masterKey;
+  }
+
+  /** DEKs put into use so far (for tests and metrics). */
+  public long generations() {
+    return generations.get();
+  }
+
+  /** Whether the next DEK has been fetched and waits to take over (for tests and metrics). */
+  public boolean nextKeyReady() {
+    CompletableFuture<DataKeyPair> pending = next;
+    return pending != null && pending.isDone() && !pending.isCompletedExceptionally();
+  }
+
+  /** Takes one value's worth of the current DEK, rotating if it is spent. */
+  private Generation acquire() {
+    while (true) {
+      if (closed) {
+        throw new IllegalStateException("envelope writer for '" + masterKey + "' is closed");
+      }
+      Generation g = current;
+      if (g != null) {
+        g.inFlight.incrementAndGet();
+        if (!g.retired) {
+          long n = g.used.incrementAndGet();
+          long now = nanoClock.getAsLong();
+          if (n <= g.maxValues && now - g.expiresAtNanos < 0) {
+            CompletableFuture<DataKeyPair> pending = next;
+            if ((n >= g.prefetchValues || now - g.prefetchAtNanos >= 0)
+                && (pending == null || pending.isCompletedExceptionally())) {
+              prefetch();
+            }
+            return g;
+          }
+        }
+        g.release();
+      }
+      rotate(g);
+    }
+  }
+
+  /** Replaces {@code spent} (or installs the first DEK), waiting at most maxWait for the KMS. */
+  private void rotate(Generation spent) {
+    synchronized (rotationLock) {
+      if (current != spent || closed) {
+        return; // another thread rotated (or closed) meanwhile
+      }
+      CompletableFuture<DataKeyPair> pending = next;
+      if (pending == null
+          || (pending.isCompletedExceptionally()
+              && nanoClock.getAsLong() - nextFailedAt >= FAILURE_HOLD_NANOS)) {
+        pending = prefetch();
+      }
+      DataKeyPair pair;
+      try {
+        pair = pending.get(limits.maxWait().toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        throw unavailable(spent, "the KMS did not deliver a new one within " + limits.maxWait(), e);
+      } catch (ExecutionException e) {
+        throw unavailable(spent, "generating a new one failed", e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw unavailable(spent, "interrupted while waiting for a new one", e);
+      }
+      Generation fresh;
+      try (pair) {
+        EnvelopeEncryptor enc =
+            EnvelopeEncryptor.create(
+                pair.plaintext(), algorithm, keys.inlineReference(pair.wrapped()));
+        fresh = new Generation(enc, limits, nanoClock.getAsLong());
+      }
+      next = null;
+      current = fresh;
+      generations.incrementAndGet();
+      if (spent != null) {
+        spent.retire();
+      }
+    }
+  }
+
+  private DataKeyUnavailableException unavailable(Generation spent, String what, Throwable cause) {
+    String state = spent == null ? "no data key yet" : "the current one reached its limits";
+    return new DataKeyUnavailableException(masterKey, state + " and " + what, cause);
+  }
+
+  /** Starts fetching the next DEK in the background unless a fetch is already under way. */
+  private synchronized CompletableFuture<DataKeyPair> prefetch() {
+    CompletableFuture<DataKeyPair> pending = next;
+    if (pending != null
+        && !(pending.isCompletedExceptionally()
+            && nanoClock.getAsLong() - nextFailedAt >= FAILURE_HOLD_NANOS)) {
+      return pending;
+    }
+    CompletableFuture<DataKeyPair> f =
+        CompletableFuture.supplyAsync(() -> keys.generate(masterKey), fetcher);
+    f.whenComplete(
+        (pair, err) -> {
+          if (err != null) {
+            nextFailedAt = nanoClock.getAsLong();
+          }
+        });
+    next = f;
+    return f;
+  }
+
+  @Override
+  public void close() {
+    synchronized (rotationLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      Generation g = current;
+      current = null;
+      if (g != null) {
+        g.retire();
+      }
+      CompletableFuture<DataKeyPair> pending = next;
+      next = null;
+      if (pending != null) {
+        pending.thenAccept(DataKeyPair::close);
+      }
+      fetcher.shutdown();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RotatingEnvelopeWriter[" + masterKey + ", " + algorithm + "]";
+  }
+}

@@ -1,0 +1,135 @@
+package dev.pipeseal.envelope;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeseal.crypto.aead.AuthenticationFailedException;
+import dev.pipeseal.crypto.batch.BatchEncryptor;
+import dev.pipeseal.crypto.envelope.Algorithm;
+import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.crypto.envelope.KeyReference;
+import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.UnknownKeyException;
+import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.registry.KeyRegistries;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Envelopes written under inline and registry references, read back over the local key store. */
+class EnvelopeReaderTest {
+  private static final EnvelopeContext SSN = EnvelopeContext.of("db.users.ssn");
+
+  @TempDir Path dir;
+  private KmsBridge kms;
+  private KeyRegistry registry;
+  private EnvelopeKeys keys;
+
+  @BeforeEach
+  void open() throws Exception {
+    Path pass = dir.resolve("pass");
+    Files.writeString(pass, "secret\n");
+    kms =
+        KmsBridge.open(
+            Map.of(
+                "pipeseal.kms.uri",
+                "local://" + dir.resolve("keys.p12"),
+                "pipeseal.kms.provider.password",
+                "file:" + pass,
+                "pipeseal.kms.provider.create",
+                "true",
+                "pipeseal.kms.audit.sink",
+                "none"));
+    kms.admin().orElseThrow().createKey("pii");
+    registry = KeyRegistries.open(dir.resolve("registry"));
+    keys = EnvelopeKeys.withRegistry(kms, registry);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    registry.close();
+    kms.close();
+  }
+
+  private byte[] seal(KeyReference ref, DataKeyPair pair, String text, EnvelopeContext ctx) {
+    try (BatchEncryptor enc =
+        BatchEncryptor.create(pair.plaintext(), Algorithm.XAES_256_GCM, ref)) {
+      return enc.encrypt(new byte[][] {text.getBytes(StandardCharsets.UTF_8)}, ctx)[0];
+    }
+  }
+
+  @Test
+  void readsInlineAndRegistryReferences() {
+    try (DataKeyPair pair = keys.generate("pii");
+        EnvelopeReader reader = new EnvelopeReader(keys)) {
+      byte[] inline = seal(keys.inlineReference(pair.wrapped()), pair, "123-45-6789", SSN);
+      KeyReference byId = keys.registryReference(pair.wrapped());
+      assertThat(byId.bytes()).hasSize(8);
+      byte[] referenced = seal(byId, pair, "987-65-4321", SSN);
+
+      assertThat(new String(reader.decrypt(inline, SSN), StandardCharsets.UTF_8))
+          .isEqualTo("123-45-6789");
+      assertThat(new String(reader.decrypt(referenced, SSN), StandardCharsets.UTF_8))
+          .isEqualTo("987-65-4321");
+      assertThat(reader.openKeys()).isEqualTo(2);
+      assertThat(reader.keyNameFor(referenced, 0, referenced.length, SSN)).isEqualTo("pii");
+    }
+  }
+
+  @Test
+  void movedValueFailsNamingContextAndKey() {
+    try (DataKeyPair pair = keys.generate("pii");
+        EnvelopeReader reader = new EnvelopeReader(keys)) {
+      byte[] env = seal(keys.registryReference(pair.wrapped()), pair, "123-45-6789", SSN);
+      assertThatThrownBy(() -> reader.decrypt(env, EnvelopeContext.of("db.users.name")))
+          .isInstanceOf(UndecryptableValueException.class)
+          .hasCauseInstanceOf(AuthenticationFailedException.class)
+          .hasMessageContaining("db.users.name")
+          .hasMessageContaining("'pii'")
+          .hasMessageNotContaining("123-45-6789");
+    }
+  }
+
+  @Test
+  void unknownRegistryIdAndGarbageFailTyped() {
+    try (EnvelopeReader reader = new EnvelopeReader(keys);
+        DataKeyPair pair = keys.generate("pii")) {
+      byte[] env = seal(KeyReference.registryKeyId(new byte[8]), pair, "x", SSN);
+      assertThatThrownBy(() -> reader.decrypt(env, SSN))
+          .isInstanceOf(UndecryptableValueException.class)
+          .hasCauseInstanceOf(UnknownKeyException.class)
+          .hasMessageContaining("0000000000000000");
+      assertThatThrownBy(() -> reader.decrypt("plain text".getBytes(StandardCharsets.UTF_8), SSN))
+          .isInstanceOf(UndecryptableValueException.class)
+          .hasMessageContaining("db.users.ssn");
+    }
+  }
+
+  @Test
+  void evictsAndClosesBeyondItsKeyLimit() {
+    try (EnvelopeReader reader = new EnvelopeReader(keys, 2)) {
+      for (int i = 0; i < 5; i++) {
+        try (DataKeyPair pair = keys.generate("pii")) {
+          byte[] env = seal(keys.inlineReference(pair.wrapped()), pair, "v" + i, SSN);
+          assertThat(reader.decrypt(env, SSN))
+              .isEqualTo(("v" + i).getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      assertThat(reader.openKeys()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void inlineOnlyKeysRefuseRegistryReferences() {
+    EnvelopeKeys inlineOnly = EnvelopeKeys.inline(kms);
+    assertThatThrownBy(() -> inlineOnly.unwrap(KeyReference.registryKeyId(new byte[8])))
+        .isInstanceOf(UnknownKeyException.class)
+        .hasMessageContaining("registry");
+  }
+}

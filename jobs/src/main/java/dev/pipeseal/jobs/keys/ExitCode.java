@@ -1,0 +1,18 @@
+package dev.pipeseal.jobs.keys;
+
+/** Process exit codes scripts can rely on. */
+public final class ExitCode {
+  /** Everything done. */
+  public static final int OK = 0;
+
+  /** Nothing done: bad configuration, provider or registry error, or every record failed. */
+  public static final int FAILED = 1;
+
+  /** Some records were handled and some failed; rerunning retries only what is left. */
+  public static final int PARTIAL = 2;
+
+  /** Invalid command line (as {@code EX_USAGE} in sysexits.h). */
+  public static final int USAGE = 64;
+
+  private ExitCode() {}
+}

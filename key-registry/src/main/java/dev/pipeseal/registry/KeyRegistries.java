@@ -1,0 +1,57 @@
+package dev.pipeseal.registry;
+
+import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.kms.registry.RegistryException;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Opens key registries. */
+public final class KeyRegistries {
+  private static final String HADOOP_STORE = "dev.pipeseal.registry.HadoopFileSystemStore";
+
+  private KeyRegistries() {}
+
+  /** Opens the registry a location and options describe; see {@link RegistryConfig#parse}. */
+  public static KeyRegistry open(String location, Map<String, String> options) {
+    return open(RegistryConfig.parse(location, options));
+  }
+
+  /** Opens a registry on a local directory with default options. */
+  public static KeyRegistry open(Path directory) {
+    return open(RegistryConfig.parse(directory.toString(), Map.of()));
+  }
+
+  /** Opens the registry {@code config} describes. */
+  public static KeyRegistry open(RegistryConfig config) {
+    RegistryStore store =
+        switch (config.store()) {
+          case LOCAL -> new LocalDirectoryStore(Path.of(config.location()));
+          case HADOOP -> hadoopStore(config.location());
+          case AUTO -> throw new IllegalStateException("AUTO is resolved by RegistryConfig");
+        };
+    return new FileKeyRegistry(store, config.cacheSize());
+  }
+
+  // Reflection keeps Hadoop classes out of this class's constant pool, so a local registry works
+  // without Hadoop on the classpath.
+  private static RegistryStore hadoopStore(URI location) {
+    try {
+      return (RegistryStore)
+          Class.forName(HADOOP_STORE).getDeclaredConstructor(URI.class).newInstance(location);
+    } catch (InvocationTargetException e) {
+      throw new RegistryException(
+          location.toString(), null, "cannot open Hadoop file system", e.getCause());
+    } catch (ReflectiveOperationException | LinkageError e) {
+      throw new RegistryException(
+          location.toString(),
+          null,
+          "a registry on '"
+              + location.getScheme()
+              + ":' needs the Hadoop client (hadoop-client-api and hadoop-client-runtime)"
+              + " on the classpath",
+          e);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package dev.pipeseal.registry;
+
+import dev.pipeseal.kms.registry.KeyId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+
+/**
+ * Registry files in a local (or locally mounted POSIX) directory, with plain {@code java.nio}.
+ *
+ * <p>Publishing writes a temporary file, forces it to disk, then hard-links it to its final name:
+ * {@code link(2)} fails if the name exists, so it is an atomic create-if-absent that never
+ * overwrites (a rename would silently replace a racing writer's file). The directory is forced too,
+ * so the new name survives a crash.
+ */
+final class LocalDirectoryStore implements RegistryStore {
+  /** Test hook: runs after the temporary file is durable and before it is published. */
+  interface PublishHook {
+    void beforePublish(Path temporary) throws IOException;
+  }
+
+  private final Path root;
+  private final Path keys;
+  private final PublishHook hook;
+
+  LocalDirectoryStore(Path root) {
+    this(root, t -> {});
+  }
+
+  LocalDirectoryStore(Path root, PublishHook hook) {
+    this.root = root.toAbsolutePath().normalize();
+    this.keys = this.root.resolve(RegistryLayout.KEYS);
+    this.hook = Objects.requireNonNull(hook, "hook");
+  }
+
+  @Override
+  public String location() {
+    return root.toString();
+  }
+
+  private Path dir(KeyId id) {
+    return keys.resolve(RegistryLayout.shard(id)).resolve(id.hex());
+  }
+
+  @Override
+  public boolean createIfAbsent(KeyId id, long generation, byte[] content) throws IOException {
+    Path dir = dir(id);
+    Path target = dir.resolve(RegistryLayout.generationFile(generation));
+    if (Files.exists(target)) {
+      return false;
+    }
+    Files.createDirectories(dir);
+    Path temporary = dir.resolve(RegistryLayout.temporaryFile(generation));
+    try {
+      try (FileChannel ch =
+          FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      hook.beforePublish(temporary);
+      try {
+        Files.createLink(target, temporary);
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      }
+      forceDirectory(dir);
+      return true;
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
+  }
+
+  @Override
+  public List<Long> generations(KeyId id) throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir(id))) {
+      for (Path p : entries) {
+        OptionalLong g = RegistryLayout.parseGeneration(p.getFileName().toString());
+        if (g.isPresent()) {
+          out.add(g.getAsLong());
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public Optional<byte[]> read(KeyId id, long generation) throws IOException {
+    try {
+      return Optional.of(
+          Files.readAllBytes(dir(id).resolve(RegistryLayout.generationFile(generation))));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void delete(KeyId id, long generation) throws IOException {
+    Files.deleteIfExists(dir(id).resolve(RegistryLayout.generationFile(generation)));
+  }
+
+  @Override
+  public Stream<KeyId> ids() throws IOException {
+    if (!Files.isDirectory(keys)) {
+      return Stream.empty();
+    }
+    List<KeyId> out = new ArrayList<>();
+    try (DirectoryStream<Path> shards = Files.newDirectoryStream(keys)) {
+      for (Path shard : shards) {
+        if (!Files.isDirectory(shard)) {
+          continue;
+        }
+        try (DirectoryStream<Path> ids = Files.newDirectoryStream(shard)) {
+          for (Path p : ids) {
+            KeyId id = RegistryLayout.parseId(p.getFileName().toString());
+            if (id != null && RegistryLayout.shard(id).equals(shard.getFileName().toString())) {
+              out.add(id);
+            }
+          }
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  @Override
+  public int removeStaleTemporaries(Duration olderThan) throws IOException {
+    if (!Files.isDirectory(keys)) {
+      return 0;
+    }
+    Instant cutoff = Instant.now().minus(olderThan);
+    int removed = 0;
+    try (Stream<Path> files = Files.walk(keys, 3)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (RegistryLayout.isTemporary(p.getFileName().toString())
+            && Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)
+            && Files.deleteIfExists(p)) {
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  private static void forceDirectory(Path dir) {
+    // Linux allows fsync on a directory opened read-only; other systems may refuse, in which case
+    // the rename is as durable as the platform makes it.
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // best effort, see above
+    }
+  }
+
+  @Override
+  public void close() {}
+}
