@@ -8,6 +8,7 @@ import dev.pipeseal.kms.registry.RegistryConflictException;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.kms.registry.RegistryRecord;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -207,6 +208,47 @@ final class FileKeyRegistry implements KeyRegistry {
           firstCorrupt);
     }
     return removed;
+  }
+
+  @Override
+  public Optional<KeyId> alias(String name) {
+    try {
+      Optional<byte[]> content = store.readAlias(name);
+      return content.map(bytes -> parseAlias(name, bytes));
+    } catch (IllegalArgumentException e) {
+      throw new RegistryException(store.location(), null, e.getMessage(), e);
+    } catch (IOException e) {
+      throw new RegistryException(store.location(), null, "cannot read alias " + name, e);
+    }
+  }
+
+  @Override
+  public KeyId aliasIfAbsent(String name, KeyId id) {
+    Objects.requireNonNull(id, "id");
+    try {
+      if (store.createAliasIfAbsent(name, (id.hex() + "\n").getBytes(StandardCharsets.US_ASCII))) {
+        return id;
+      }
+    } catch (IllegalArgumentException e) {
+      throw new RegistryException(store.location(), id, e.getMessage(), e);
+    } catch (IOException e) {
+      throw new RegistryException(store.location(), id, "cannot publish alias " + name, e);
+    }
+    return alias(name)
+        .orElseThrow(
+            () ->
+                new RegistryException(
+                    store.location(), id, "alias " + name + " vanished after a lost race", null));
+  }
+
+  private KeyId parseAlias(String name, byte[] bytes) {
+    String text = new String(bytes, StandardCharsets.US_ASCII).trim();
+    try {
+      return KeyId.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CorruptRecordException(
+          store.location(), null, -1, "alias " + name + " does not hold a key id", e);
+    }
   }
 
   private void remember(RegistryRecord record) {

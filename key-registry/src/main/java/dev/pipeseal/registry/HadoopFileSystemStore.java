@@ -36,6 +36,7 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 final class HadoopFileSystemStore implements RegistryStore {
   private final URI uri;
   private final FileSystem fs;
+  private final Path root;
   private final Path keys;
 
   HadoopFileSystemStore(URI uri) throws IOException {
@@ -47,7 +48,8 @@ final class HadoopFileSystemStore implements RegistryStore {
     FileSystem fileSystem = FileSystem.newInstance(uri, conf);
     // The checksummed local file system writes .crc side files and cannot link; use the raw one.
     this.fs = fileSystem instanceof LocalFileSystem local ? local.getRaw() : fileSystem;
-    this.keys = new Path(new Path(uri), RegistryLayout.KEYS);
+    this.root = new Path(uri);
+    this.keys = new Path(root, RegistryLayout.KEYS);
   }
 
   @Override
@@ -61,13 +63,27 @@ final class HadoopFileSystemStore implements RegistryStore {
 
   @Override
   public boolean createIfAbsent(KeyId id, long generation, byte[] content) throws IOException {
-    Path dir = dir(id);
-    Path target = new Path(dir, RegistryLayout.generationFile(generation));
+    return publishIfAbsent(dir(id), RegistryLayout.generationFile(generation), content);
+  }
+
+  @Override
+  public boolean createAliasIfAbsent(String name, byte[] content) throws IOException {
+    Path target = new Path(root, RegistryLayout.aliasFile(name));
+    return publishIfAbsent(target.getParent(), target.getName(), content);
+  }
+
+  @Override
+  public Optional<byte[]> readAlias(String name) throws IOException {
+    return readFile(new Path(root, RegistryLayout.aliasFile(name)));
+  }
+
+  private boolean publishIfAbsent(Path dir, String fileName, byte[] content) throws IOException {
+    Path target = new Path(dir, fileName);
     if (fs.exists(target)) {
       return false;
     }
     fs.mkdirs(dir);
-    Path temporary = new Path(dir, RegistryLayout.temporaryFile(generation));
+    Path temporary = new Path(dir, RegistryLayout.temporaryFile(fileName));
     try {
       try (FSDataOutputStream out = fs.create(temporary, false)) {
         out.write(content);
@@ -76,6 +92,16 @@ final class HadoopFileSystemStore implements RegistryStore {
       return publish(temporary, target);
     } finally {
       fs.delete(temporary, false);
+    }
+  }
+
+  private Optional<byte[]> readFile(Path file) throws IOException {
+    try (InputStream in = fs.open(file)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+      in.transferTo(out);
+      return Optional.of(out.toByteArray());
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
     }
   }
 
@@ -110,14 +136,7 @@ final class HadoopFileSystemStore implements RegistryStore {
 
   @Override
   public Optional<byte[]> read(KeyId id, long generation) throws IOException {
-    Path file = new Path(dir(id), RegistryLayout.generationFile(generation));
-    try (InputStream in = fs.open(file)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-      in.transferTo(out);
-      return Optional.of(out.toByteArray());
-    } catch (FileNotFoundException e) {
-      return Optional.empty();
-    }
+    return readFile(new Path(dir(id), RegistryLayout.generationFile(generation)));
   }
 
   @Override

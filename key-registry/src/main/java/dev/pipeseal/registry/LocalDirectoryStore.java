@@ -58,13 +58,31 @@ final class LocalDirectoryStore implements RegistryStore {
 
   @Override
   public boolean createIfAbsent(KeyId id, long generation, byte[] content) throws IOException {
-    Path dir = dir(id);
-    Path target = dir.resolve(RegistryLayout.generationFile(generation));
+    return publishIfAbsent(dir(id), RegistryLayout.generationFile(generation), content);
+  }
+
+  @Override
+  public boolean createAliasIfAbsent(String name, byte[] content) throws IOException {
+    Path target = root.resolve(RegistryLayout.aliasFile(name));
+    return publishIfAbsent(target.getParent(), target.getFileName().toString(), content);
+  }
+
+  @Override
+  public Optional<byte[]> readAlias(String name) throws IOException {
+    try {
+      return Optional.of(Files.readAllBytes(root.resolve(RegistryLayout.aliasFile(name))));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  private boolean publishIfAbsent(Path dir, String fileName, byte[] content) throws IOException {
+    Path target = dir.resolve(fileName);
     if (Files.exists(target)) {
       return false;
     }
     Files.createDirectories(dir);
-    Path temporary = dir.resolve(RegistryLayout.temporaryFile(generation));
+    Path temporary = dir.resolve(RegistryLayout.temporaryFile(fileName));
     try {
       try (FileChannel ch =
           FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

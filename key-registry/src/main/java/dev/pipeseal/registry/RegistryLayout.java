@@ -12,6 +12,8 @@ import java.util.OptionalLong;
  */
 final class RegistryLayout {
   static final String KEYS = "keys";
+  static final String ALIASES = "aliases";
+  static final String ALIAS_SUFFIX = ".id";
   static final String SUFFIX = ".json";
   static final String TEMP_PREFIX = ".";
   static final String TEMP_SUFFIX = ".tmp";
@@ -19,6 +21,35 @@ final class RegistryLayout {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private RegistryLayout() {}
+
+  private static final java.util.regex.Pattern ALIAS_SEGMENT =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  /**
+   * Path of an alias file below the registry root, {@code aliases/<name>.id}, where {@code name} is
+   * one or more {@code /}-separated segments of {@code A-Z a-z 0-9 . _ -} (no {@code ..}).
+   *
+   * @throws IllegalArgumentException if the name is not of that form
+   */
+  static String aliasFile(String name) {
+    String[] segments = name.split("/", -1);
+    for (String segment : segments) {
+      if (!ALIAS_SEGMENT.matcher(segment).matches()
+          || segment.equals("..")
+          || segment.equals(".")) {
+        throw new IllegalArgumentException(
+            "alias name '" + name + "' is not /-separated segments of A-Z a-z 0-9 . _ -");
+      }
+    }
+    return ALIASES + "/" + name + ALIAS_SUFFIX;
+  }
+
+  /** A unique temporary name beside a file being published. */
+  static String temporaryFile(String fileName) {
+    byte[] nonce = new byte[8];
+    RANDOM.nextBytes(nonce);
+    return TEMP_PREFIX + fileName + "." + HexFormat.of().formatHex(nonce) + TEMP_SUFFIX;
+  }
 
   /** Fan-out directory name of an id. */
   static String shard(KeyId id) {
@@ -31,9 +62,7 @@ final class RegistryLayout {
 
   /** A unique temporary name for a writer of {@code generation}. */
   static String temporaryFile(long generation) {
-    byte[] nonce = new byte[8];
-    RANDOM.nextBytes(nonce);
-    return TEMP_PREFIX + generation + SUFFIX + "." + HexFormat.of().formatHex(nonce) + TEMP_SUFFIX;
+    return temporaryFile(generationFile(generation));
   }
 
   static boolean isTemporary(String name) {

@@ -21,6 +21,17 @@ public interface RegistryStore extends AutoCloseable {
    */
   boolean createIfAbsent(KeyId id, long generation, byte[] content) throws IOException;
 
+  /**
+   * Durably writes the alias file {@code name} unless it exists (same guarantee as {@link
+   * #createIfAbsent}).
+   *
+   * @return false if the alias already exists (nothing written)
+   */
+  boolean createAliasIfAbsent(String name, byte[] content) throws IOException;
+
+  /** Content of the alias file {@code name}, or empty if it does not exist. */
+  Optional<byte[]> readAlias(String name) throws IOException;
+
   /** The published generations of {@code id}, ascending; empty if the id is unknown. */
   List<Long> generations(KeyId id) throws IOException;
 

@@ -81,6 +81,21 @@ public interface KeyRegistry extends AutoCloseable {
    */
   int compact();
 
+  /**
+   * The id a named alias points at, or empty if the alias does not exist. Aliases are immutable
+   * once published (e.g. {@code deterministic/<masterKey>} names the stable key of deterministic
+   * columns).
+   *
+   * @throws CorruptRecordException if the alias file does not hold an id
+   */
+  Optional<KeyId> alias(String name);
+
+  /**
+   * Publishes {@code name -> id} unless the alias exists, atomically (first writer wins across
+   * processes). Returns the id the alias points at afterwards: {@code id}, or the winner's.
+   */
+  KeyId aliasIfAbsent(String name, KeyId id);
+
   @Override
   void close();
 }

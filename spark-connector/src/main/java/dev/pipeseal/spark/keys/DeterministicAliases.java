@@ -5,20 +5,16 @@ import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.registry.KeyId;
-import dev.pipeseal.registry.RegistryConfig;
+import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * The stable data key of deterministic columns: one registry record per master key, found through
- * an alias file {@code <registry>/aliases/deterministic/<masterKey>.id} holding its 16-hex-digit
- * id. The first driver to need it generates and registers a data key and publishes the alias
- * create-if-absent; a driver that loses the race uses the winner's id (its own record stays
+ * the registry alias {@code deterministic/<masterKey>} (file {@code
+ * <registry>/aliases/deterministic/<masterKey>.id}, holding its 16-hex-digit id). The first driver
+ * to need it generates and registers a data key and publishes the alias create-if-absent through
+ * the registry's store; a driver that loses the race uses the winner's id (its own record stays
  * unused). Registry readers ignore the {@code aliases} directory. Rotation rewraps the record in
  * place, so the id, and with it every ciphertext, stays the same.
  */
@@ -28,7 +24,6 @@ final class DeterministicAliases {
   private DeterministicAliases() {}
 
   static KeyId findOrCreate(KeyServices services, String masterKey) {
-    PipesealSparkConfig config = services.config();
     if (services.registry() == null) {
       throw new UnknownKeyException(
           services.bridge().providerId(),
@@ -43,28 +38,21 @@ final class DeterministicAliases {
               + masterKey
               + "' cannot name a deterministic key alias (allowed: A-Z a-z 0-9 . _ -)");
     }
-    URI root = RegistryConfig.parse(config.registryLocation(), config.registryOptions()).location();
-    AliasStore store =
-        "file".equals(root.getScheme()) ? new LocalAliasStore(root) : new HadoopAliasStore(root);
-    String name = "aliases/deterministic/" + masterKey + ".id";
-    try {
-      Optional<String> existing = store.read(name);
-      if (existing.isEmpty()) {
-        KeyId fresh;
-        try (DataKeyPair pair = services.keys().generate(masterKey)) {
-          fresh = services.registry().register(pair.wrapped());
-        }
-        existing = Optional.of(store.publishIfAbsent(name, fresh.hex() + "\n"));
-      }
-      KeyId id = KeyId.parse(existing.get().trim());
-      verify(services, id, masterKey, name);
-      return id;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or write deterministic key alias " + name, e);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(
-          "deterministic key alias " + name + " is corrupt: " + e.getMessage(), e);
-    }
+    String name = "deterministic/" + masterKey;
+    KeyRegistry registry = services.registry();
+    KeyId id =
+        registry
+            .alias(name)
+            .orElseGet(
+                () -> {
+                  KeyId fresh;
+                  try (DataKeyPair pair = services.keys().generate(masterKey)) {
+                    fresh = registry.register(pair.wrapped());
+                  }
+                  return registry.aliasIfAbsent(name, fresh);
+                });
+    verify(services, id, masterKey, name);
+    return id;
   }
 
   /** An alias must name a record of the same master key: a swapped alias fails closed. */
@@ -82,17 +70,5 @@ final class DeterministicAliases {
               + masterKey
               + "'");
     }
-  }
-
-  /** Reads and publishes small immutable files relative to the registry root. */
-  interface AliasStore {
-    Optional<String> read(String name) throws IOException;
-
-    /** Publishes {@code content} unless the file exists; returns what the file now holds. */
-    String publishIfAbsent(String name, String content) throws IOException;
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -1,38 +1,43 @@
-package dev.pipeseal.kms;
+package dev.pipeseal.it;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.library.GeneralCodingRules;
 import dev.pipeseal.crypto.key.DataKey;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
-/** Layering of the bridge decorators: no Hadoop, nothing depends upward, nothing prints. */
-class LayeringTest {
-  private static final JavaClasses BRIDGE =
+/**
+ * Rules across every library module below the connectors (SPI, providers, bridge, registry,
+ * envelope layer), checked here because only this module sees all of them on one classpath.
+ */
+class LibraryLayeringTest {
+  private static final JavaClasses LIBRARY =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages(
-              "dev.pipeseal.kms.audit",
-              "dev.pipeseal.kms.bridge",
-              "dev.pipeseal.kms.cache",
-              "dev.pipeseal.kms.hierarchy",
-              "dev.pipeseal.kms.metrics",
-              "dev.pipeseal.kms.resilience");
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TEST_FIXTURES)
+          .withImportOption(location -> !location.contains("test-support"))
+          .importPackages("dev.pipeseal.kms", "dev.pipeseal.registry", "dev.pipeseal.envelope");
 
   @Test
-  void onlyHadoopPackagesTouchHadoop() {
+  void onlyTheHadoopProviderAndStoreTouchHadoop() {
     // A Kafka producer on the local store or an HSM must never load a Hadoop class.
     noClasses()
+        .that()
+        .resideOutsideOfPackages("dev.pipeseal.kms.hadoop..")
+        .and()
+        .doNotHaveFullyQualifiedName("dev.pipeseal.registry.HadoopFileSystemStore")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.apache.hadoop..")
-        .check(BRIDGE);
+        .check(LIBRARY);
   }
 
   @Test
-  void bridgeDependsOnNothingAboveIt() {
+  void libraryDependsOnNothingAboveIt() {
     noClasses()
         .should()
         .dependOnClassesThat()
@@ -44,14 +49,12 @@ class LayeringTest {
             "org.apache.spark..",
             "org.apache.kafka..",
             "org.apache.parquet..")
-        .check(BRIDGE);
+        .check(LIBRARY);
   }
 
   @Test
   void libraryCodeDoesNotPrint() {
-    noClasses()
-        .should(com.tngtech.archunit.library.GeneralCodingRules.ACCESS_STANDARD_STREAMS)
-        .check(BRIDGE);
+    noClasses().should(GeneralCodingRules.ACCESS_STANDARD_STREAMS).check(LIBRARY);
   }
 
   @Test
@@ -66,8 +69,19 @@ class LayeringTest {
             "dev.pipeseal.kms.hierarchy..",
             "dev.pipeseal.kms.pq..")
         .should()
-        .callMethod(DataKey.class, "withMaterial", java.util.function.Function.class)
-        .check(BRIDGE);
+        .callMethod(DataKey.class, "withMaterial", Function.class)
+        .check(LIBRARY);
+  }
+
+  @Test
+  void onlyTheHybridProviderUsesBouncyCastle() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("dev.pipeseal.kms.pq..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.bouncycastle..")
+        .check(LIBRARY);
   }
 
   @Test
@@ -75,6 +89,6 @@ class LayeringTest {
     noClasses()
         .should()
         .resideInAnyPackage("..util..", "..common..", "..impl..", "..misc..", "..helpers..")
-        .check(BRIDGE);
+        .check(LIBRARY);
   }
 }
