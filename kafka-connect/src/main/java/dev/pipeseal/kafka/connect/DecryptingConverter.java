@@ -26,8 +26,8 @@ public class DecryptingConverter implements Converter {
 
   @Override
   public void configure(Map<String, ?> configs, boolean isKey) {
-    this.deserializer = EncryptingConverter.deserializer(configs, isKey);
     this.inner = ConverterSettings.inner(configs, isKey);
+    this.deserializer = EncryptingConverter.deserializer(configs, isKey);
   }
 
   @Override

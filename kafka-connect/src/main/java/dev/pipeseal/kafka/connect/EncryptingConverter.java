@@ -34,20 +34,18 @@ import org.apache.kafka.connect.storage.Converter;
 public class EncryptingConverter implements Converter {
   private Converter inner;
   private EncryptingSerializer<byte[]> serializer;
-  private Map<String, Object> pipeseal;
   private boolean isKey;
   private volatile DecryptingConverter reader;
   private Map<String, ?> configs;
 
   @Override
   public void configure(Map<String, ?> configs, boolean isKey) {
-    this.configs = Map.copyOf(configs);
+    this.configs = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(configs));
     this.isKey = isKey;
-    this.pipeseal = ConverterSettings.pipeseal(configs);
-    EncryptingSerializer<byte[]> s = new EncryptingSerializer<>(new ByteArraySerializer());
-    s.configure(pipeseal, isKey);
-    this.serializer = s;
     this.inner = ConverterSettings.inner(configs, isKey);
+    EncryptingSerializer<byte[]> s = new EncryptingSerializer<>(new ByteArraySerializer());
+    s.configure(ConverterSettings.pipeseal(configs), isKey);
+    this.serializer = s;
   }
 
   @Override

@@ -65,19 +65,31 @@ final class TransformSettings {
       Object v = e.getValue();
       p.put(name, v instanceof Password pw ? pw.value() : v);
     }
-    Object fields = p.get(FIELDS);
-    if (fields instanceof List<?> list) {
-      // Connect hands LIST-typed settings over parsed; the serializer's parser wants the text.
-      p.put(FIELDS, String.join(",", list.stream().map(String::valueOf).toList()));
-      fields = p.get(FIELDS);
+    boolean hasFields = false;
+    for (Map.Entry<String, Object> e : p.entrySet()) {
+      if (!isFields(e.getKey())) {
+        continue;
+      }
+      if (e.getValue() instanceof List<?> list) {
+        // Connect may hand LIST-typed settings over parsed; the serializer's parser wants text.
+        e.setValue(String.join(",", list.stream().map(String::valueOf).toList()));
+      }
+      hasFields |= e.getValue() != null && !String.valueOf(e.getValue()).isBlank();
     }
-    if (fields != null && !String.valueOf(fields).isBlank()) {
+    if (hasFields) {
       // Field pointers are checked by the one parser the serializer's JSON field mode uses.
       p.put(SerdeConfig.PREFIX + SerdeConfig.MODE, "json-fields");
     } else {
-      p.remove(FIELDS);
+      p.keySet().removeIf(TransformSettings::isFields);
     }
     return new TransformSettings(SerdeConfig.fromProperties(p, isKey));
+  }
+
+  private static boolean isFields(String name) {
+    return !name.startsWith(SerdeConfig.PREFIX + "kms.")
+        && (name.equals(FIELDS)
+            || name.equals(SerdeConfig.PREFIX + "key." + SerdeConfig.FIELDS)
+            || name.equals(SerdeConfig.PREFIX + "value." + SerdeConfig.FIELDS));
   }
 
   /** The settings of {@code EncryptField}, for Connect's validation and documentation. */

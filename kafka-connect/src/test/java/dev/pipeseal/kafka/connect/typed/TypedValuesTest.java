@@ -30,7 +30,7 @@ class TypedValuesTest {
     assertThat(hex(Schema.INT64_SCHEMA, -2L)).isEqualTo("17fffffffffffffffe");
     assertThat(hex(Schema.FLOAT32_SCHEMA, 1.0f)).isEqualTo("183f800000");
     assertThat(hex(Schema.FLOAT64_SCHEMA, 1.0d)).isEqualTo("193ff0000000000000");
-    assertThat(hex(Decimal.schema(2), new BigDecimal("-1.28"))).isEqualTo("1a02ff80");
+    assertThat(hex(Decimal.schema(2), new BigDecimal("-1.29"))).isEqualTo("1a02ff7f");
     assertThat(hex(org.apache.kafka.connect.data.Date.SCHEMA, new Date(2 * 86_400_000L)))
         .isEqualTo("1b00000002");
     assertThat(hex(Timestamp.SCHEMA, new Date(1))).isEqualTo("1c00000000000003e8");
