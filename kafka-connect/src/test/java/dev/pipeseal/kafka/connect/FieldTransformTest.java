@@ -24,10 +24,11 @@ class FieldTransformTest {
   private EncryptField.Value<SourceRecord> seal;
   private DecryptField.Value<SourceRecord> open;
   private Map<String, Object> base;
+  private LocalKeys keys;
 
   @BeforeEach
   void setUp() {
-    LocalKeys keys = LocalKeys.create(dir, "pii");
+    keys = LocalKeys.create(dir, "pii");
     base = new HashMap<>(keys.properties());
     seal = new EncryptField.Value<>();
     Map<String, Object> s = new HashMap<>(base);
@@ -144,5 +145,63 @@ class FieldTransformTest {
     assertThatThrownBy(() -> new EncryptField.Value<SourceRecord>().configure(noKey))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("master-key");
+  }
+
+  @Test
+  void wholeKeysAndValuesRoundTripAndAKeyIsNotAValue() {
+    Map<String, Object> kcfg = new HashMap<>(base);
+    kcfg.put("pipeseal.deterministic.dek", keys.newDeterministicDek("pii"));
+    EncryptField.Key<SourceRecord> sealKey = new EncryptField.Key<>();
+    sealKey.configure(kcfg);
+    EncryptField.Value<SourceRecord> sealValue = new EncryptField.Value<>();
+    Map<String, Object> vcfg = new HashMap<>(base);
+    vcfg.put("pipeseal.master-key", "pii");
+    sealValue.configure(vcfg);
+    SourceRecord in =
+        new SourceRecord(
+            Map.of(), Map.of(), "orders", 0, Schema.STRING_SCHEMA, "k-1", Schema.INT32_SCHEMA, 42);
+    SourceRecord sealed = sealValue.apply(sealKey.apply(in));
+    SourceRecord sealedAgain = sealValue.apply(sealKey.apply(in));
+    assertThat((byte[]) sealed.key()).isEqualTo((byte[]) sealedAgain.key()); // deterministic
+    assertThat((byte[]) sealed.value()).isNotEqualTo((byte[]) sealedAgain.value()); // randomized
+    assertThat(sealed.valueSchema().type()).isEqualTo(Schema.Type.BYTES);
+    assertThat(sealed.valueSchema().parameters()).containsEntry(SealedSchemas.TYPE, "int32");
+
+    DecryptField.Key<SourceRecord> openKey = new DecryptField.Key<>();
+    openKey.configure(new HashMap<>(base));
+    DecryptField.Value<SourceRecord> openValue = new DecryptField.Value<>();
+    openValue.configure(new HashMap<>(base));
+    SourceRecord back = openValue.apply(openKey.apply(sealed));
+    assertThat(back.key()).isEqualTo("k-1");
+    assertThat(back.keySchema()).isEqualTo(Schema.STRING_SCHEMA);
+    assertThat(back.value()).isEqualTo(42);
+    assertThat(back.valueSchema()).isEqualTo(Schema.INT32_SCHEMA);
+
+    // The key's envelope is bound to orders#key: put where the value goes, it does not decrypt.
+    SourceRecord keyAsValue =
+        new SourceRecord(
+            Map.of(), Map.of(), "orders", 0, null, null, sealed.keySchema(), sealed.key());
+    assertThatThrownBy(() -> openValue.apply(keyAsValue))
+        .isInstanceOf(EncryptedFieldException.class)
+        .hasMessageContaining("the value of a record of topic 'orders'");
+    sealKey.close();
+    sealValue.close();
+    openKey.close();
+    openValue.close();
+  }
+
+  @Test
+  void sideSpecificFieldSettingsWork() {
+    EncryptField.Value<SourceRecord> s = new EncryptField.Value<>();
+    Map<String, Object> cfg = new HashMap<>(base);
+    cfg.put("pipeseal.value.fields", "/ssn");
+    cfg.put("pipeseal.master-key", "pii");
+    s.configure(cfg);
+    Map<String, Object> v = new LinkedHashMap<>(Map.of("ssn", "SSN-3", "name", "Bo"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> out = (Map<String, Object>) s.apply(record("orders", null, v)).value();
+    assertThat(out.get("ssn")).isInstanceOf(byte[].class);
+    assertThat(out.get("name")).isEqualTo("Bo");
+    s.close();
   }
 }
