@@ -1,0 +1,56 @@
+package dev.pipeseal.kafka.connect;
+
+import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.kafka.config.SerdeConfig;
+import dev.pipeseal.kafka.keys.ReaderKeys;
+import dev.pipeseal.kafka.keys.WriterKeys;
+
+/**
+ * The transformations' KMS connection and envelope writer or reader: the serializer's own ({@code
+ * dev.pipeseal.kafka.keys}), so envelopes, DEK rotation and KMS failure handling are the same as on
+ * a producer. The one place this module touches those classes.
+ */
+final class TransformKeys implements AutoCloseable {
+  private final WriterKeys writer;
+  private final ReaderKeys reader;
+
+  private TransformKeys(WriterKeys writer, ReaderKeys reader) {
+    this.writer = writer;
+    this.reader = reader;
+  }
+
+  static TransformKeys forWriting(SerdeConfig config) {
+    return new TransformKeys(WriterKeys.open(config), null);
+  }
+
+  static TransformKeys forReading(SerdeConfig config) {
+    return new TransformKeys(null, ReaderKeys.open(config));
+  }
+
+  byte[] encrypt(byte[] plain, String context) {
+    return writer.writer().encrypt(plain, EnvelopeContext.of(context));
+  }
+
+  /** The master key new envelopes are written under (for messages). */
+  String keyName() {
+    return writer.keyName();
+  }
+
+  byte[] decrypt(byte[] envelope, String context) {
+    return reader.decrypt(envelope, 0, envelope.length, EnvelopeContext.of(context));
+  }
+
+  boolean looksLikeEnvelope(byte[] bytes) {
+    return reader.looksLikeEnvelope(bytes, 0, bytes.length);
+  }
+
+  @Override
+  public void close() {
+    if (writer != null) {
+      writer.close();
+    }
+    if (reader != null) {
+      reader.close();
+    }
+  }
+}
