@@ -20,7 +20,7 @@ public final class XaesGcm {
   public static final int KEY_BYTES = 32;
   public static final int NONCE_BYTES = 24;
   public static final int DERIVATION_NONCE_BYTES = 12;
-  public static final int TAG_BYTES = Gcm256.TAG_BYTES;
+  public static final int TAG_BYTES = CallerNonceGcm.TAG_BYTES;
 
   private final Cipher block;
   private final byte[] k1 = new byte[16];
@@ -49,10 +49,10 @@ public final class XaesGcm {
    * Derives the GCM subkey for nonces starting with {@code nonce[off, off+12)}. The returned key
    * keeps per-thread cipher state, so callers reuse it for every nonce with that prefix.
    */
-  public Gcm256 deriveSubkey(byte[] nonce, int off) {
+  public CallerNonceGcm deriveSubkey(byte[] nonce, int off) {
     byte[] kx = deriveKeyBytes(nonce, off);
     try {
-      return Gcm256.create(kx);
+      return CallerNonceGcm.create(kx);
     } finally {
       Arrays.fill(kx, (byte) 0);
     }
@@ -61,10 +61,10 @@ public final class XaesGcm {
   /**
    * As {@link #deriveSubkey} for a subkey used by one value only: no per-thread cipher of its own.
    */
-  public Gcm256 deriveEphemeralSubkey(byte[] nonce, int off) {
+  public CallerNonceGcm deriveEphemeralSubkey(byte[] nonce, int off) {
     byte[] kx = deriveKeyBytes(nonce, off);
     try {
-      return Gcm256.create(kx);
+      return CallerNonceGcm.create(kx);
     } finally {
       Arrays.fill(kx, (byte) 0);
     }

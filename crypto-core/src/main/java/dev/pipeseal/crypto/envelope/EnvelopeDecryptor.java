@@ -3,7 +3,7 @@ package dev.pipeseal.crypto.envelope;
 import dev.pipeseal.crypto.TruncatedCiphertextException;
 import dev.pipeseal.crypto.aead.AesSiv;
 import dev.pipeseal.crypto.aead.AuthenticationFailedException;
-import dev.pipeseal.crypto.aead.Gcm256;
+import dev.pipeseal.crypto.aead.CallerNonceGcm;
 import dev.pipeseal.crypto.aead.XaesGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.crypto.key.KeyDestroyedException;
@@ -33,22 +33,22 @@ public final class EnvelopeDecryptor implements AutoCloseable {
 
   private static final class ReaderState {
     // A Reader's own cipher; null for per-thread state, which shares the thread's cipher.
-    final Gcm256.Session session;
+    final CallerNonceGcm.Session session;
     final byte[][] prefixes = new byte[CACHED_SUBKEYS][];
-    final Gcm256[] subkeys = new Gcm256[CACHED_SUBKEYS];
+    final CallerNonceGcm[] subkeys = new CallerNonceGcm[CACHED_SUBKEYS];
     int nextSlot;
     int lastHit;
     EnvelopeHeader header;
     EnvelopeHeader sivHeader;
     EnvelopeContext sivContext;
     AesSiv.AssociatedData sivAd;
-    final byte[] segmentNonce = new byte[Gcm256.NONCE_BYTES];
+    final byte[] segmentNonce = new byte[CallerNonceGcm.NONCE_BYTES];
     // header || context for the last pair seen: one updateAAD call per value instead of two.
     EnvelopeHeader gcmHeader;
     EnvelopeContext gcmContext;
     byte[] gcmAad;
 
-    ReaderState(Gcm256.Session session) {
+    ReaderState(CallerNonceGcm.Session session) {
       this.session = session;
     }
 
@@ -144,7 +144,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
   /** See {@link #reader()}. */
   public final class Reader {
     private final Thread owner = Thread.currentThread();
-    private final ReaderState st = new ReaderState(Gcm256.newSession());
+    private final ReaderState st = new ReaderState(CallerNonceGcm.newSession());
 
     private Reader() {}
 
@@ -199,7 +199,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     try {
       switch (h.algorithm()) {
         case XAES_256_GCM:
-          Gcm256 subkey = subkey(st, in, body);
+          CallerNonceGcm subkey = subkey(st, in, body);
           byte[] aad = st.gcmAad(h, context);
           int ctOff = body + XaesGcm.NONCE_BYTES;
           int ctLen = bodyLen - XaesGcm.NONCE_BYTES;
@@ -239,7 +239,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     byte[] hdr = h.rawBytes();
     byte[] ctx = context.rawBytes();
     int segmentBytes = Envelope.segmentBytes(in, body, h, context);
-    Gcm256 subkey = xaes.deriveEphemeralSubkey(in, body);
+    CallerNonceGcm subkey = xaes.deriveEphemeralSubkey(in, body);
     byte[] nonce = st.segmentNonce;
     System.arraycopy(in, body + 12, nonce, 0, 7);
     int segments = Envelope.segmentCount(plaintextLen, segmentBytes);
@@ -276,7 +276,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     return h;
   }
 
-  private Gcm256 subkey(ReaderState st, byte[] in, int nonceOff) {
+  private CallerNonceGcm subkey(ReaderState st, byte[] in, int nonceOff) {
     int hit = st.lastHit;
     for (int n = 0; n < CACHED_SUBKEYS; n++, hit = (hit + 1) % CACHED_SUBKEYS) {
       byte[] p = st.prefixes[hit];

@@ -1,7 +1,7 @@
 package dev.pipeseal.crypto.envelope;
 
 import dev.pipeseal.crypto.aead.AesSiv;
-import dev.pipeseal.crypto.aead.Gcm256;
+import dev.pipeseal.crypto.aead.CallerNonceGcm;
 import dev.pipeseal.crypto.aead.XaesGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.crypto.key.KeyDestroyedException;
@@ -44,10 +44,10 @@ public final class EnvelopeEncryptor implements AutoCloseable {
    */
   private static final class WriterState {
     // A Writer's own cipher; null for per-thread streams, which share the thread's cipher.
-    final Gcm256.Session session;
+    final CallerNonceGcm.Session session;
     final byte[] nonce = new byte[XaesGcm.NONCE_BYTES];
-    final byte[] segmentNonce = new byte[Gcm256.NONCE_BYTES];
-    Gcm256 subkey;
+    final byte[] segmentNonce = new byte[CallerNonceGcm.NONCE_BYTES];
+    CallerNonceGcm subkey;
     long used;
     EnvelopeContext sivContext;
     AesSiv.AssociatedData sivAd;
@@ -55,7 +55,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     EnvelopeContext gcmContext;
     byte[] gcmAad;
 
-    WriterState(Gcm256.Session session) {
+    WriterState(CallerNonceGcm.Session session) {
       this.session = session;
     }
 
@@ -224,7 +224,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   /** See {@link #writer(int)}. */
   public final class Writer {
     private final Thread owner = Thread.currentThread();
-    private final WriterState st = new WriterState(Gcm256.newSession());
+    private final WriterState st = new WriterState(CallerNonceGcm.newSession());
     private final int countBlock;
     private long permits;
 
@@ -277,7 +277,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     byte[] ctx = context.rawBytes();
     switch (alg) {
       case XAES_256_GCM:
-        Gcm256 subkey = nextNonce(st);
+        CallerNonceGcm subkey = nextNonce(st);
         System.arraycopy(st.nonce, 0, out, body, XaesGcm.NONCE_BYTES);
         byte[] aad = st.gcmAad(hdr, context);
         int ctOff = body + XaesGcm.NONCE_BYTES;
@@ -304,7 +304,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   }
 
   /** Next nonce of this thread's stream; draws a fresh prefix when the counter is used up. */
-  private Gcm256 nextNonce(WriterState st) {
+  private CallerNonceGcm nextNonce(WriterState st) {
     if (st.subkey == null || st.used >= options.messagesPerNoncePrefix()) {
       random.nextBytes(st.nonce, 0, 20);
       st.subkey = xaes.deriveSubkey(st.nonce, 0);
@@ -328,7 +328,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     int segmentBytes = options.segmentBytes();
     random.nextBytes(out, body, Envelope.SEGMENTED_NONCE_BYTES);
     out[body + Envelope.SEGMENT_SHIFT_OFFSET] = (byte) Integer.numberOfTrailingZeros(segmentBytes);
-    Gcm256 subkey = xaes.deriveEphemeralSubkey(out, body);
+    CallerNonceGcm subkey = xaes.deriveEphemeralSubkey(out, body);
     byte[] nonce = st.segmentNonce;
     System.arraycopy(out, body + 12, nonce, 0, 7);
     int segments = Envelope.segmentCount(len, segmentBytes);

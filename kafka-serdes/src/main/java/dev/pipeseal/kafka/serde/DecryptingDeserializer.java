@@ -51,7 +51,7 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
       inner =
           name == null
               ? (Deserializer<T>) new ByteArrayDeserializer()
-              : InnerClasses.instantiate(
+              : InnerSerdeLoader.instantiate(
                   c.name(SerdeConfig.DESERIALIZER), name, Deserializer.class);
     }
     inner.configure(configs, isKey);

@@ -34,7 +34,7 @@ public class EncryptingSerde<T> implements Serde<T> {
       SerdeConfig c = SerdeConfig.fromProperties(configs, isKey);
       if (c.innerSerde() != null) {
         innerSerde =
-            InnerClasses.instantiate(c.name(SerdeConfig.SERDE), c.innerSerde(), Serde.class);
+            InnerSerdeLoader.instantiate(c.name(SerdeConfig.SERDE), c.innerSerde(), Serde.class);
       }
     }
     if (innerSerde != null) {

@@ -50,7 +50,8 @@ public class EncryptingSerializer<T> implements Serializer<T> {
       inner =
           name == null
               ? (Serializer<T>) new ByteArraySerializer()
-              : InnerClasses.instantiate(c.name(SerdeConfig.SERIALIZER), name, Serializer.class);
+              : InnerSerdeLoader.instantiate(
+                  c.name(SerdeConfig.SERIALIZER), name, Serializer.class);
     }
     inner.configure(configs, isKey);
     WriterKeys k = WriterKeys.open(c);

@@ -1,8 +1,8 @@
 package dev.pipeseal.kms.hierarchy;
 
 import dev.pipeseal.crypto.TruncatedCiphertextException;
-import dev.pipeseal.crypto.aead.AesGcm;
 import dev.pipeseal.crypto.aead.AuthenticationFailedException;
+import dev.pipeseal.crypto.aead.RandomNonceGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.crypto.key.KeyDestroyedException;
 import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
@@ -54,7 +54,7 @@ public final class KekKms implements Kms {
     final WrappedKey wrapped;
     final byte[] record;
     final DataKey key;
-    final AesGcm aead;
+    final RandomNonceGcm aead;
     final long expiresAt;
     final AtomicLong uses = new AtomicLong();
 
@@ -62,7 +62,7 @@ public final class KekKms implements Kms {
       this.wrapped = pair.wrapped();
       this.record = WrappedKeyCodec.toBinary(pair.wrapped());
       this.key = pair.plaintext();
-      this.aead = AesGcm.create(key);
+      this.aead = RandomNonceGcm.create(key);
       this.expiresAt = expiresAt;
     }
 
@@ -232,7 +232,7 @@ public final class KekKms implements Kms {
   private DataKey decryptDek(WrappedKey wrapped, KekLayout.Parts parts, DataKey kek) {
     byte[] plain = null;
     try (kek;
-        AesGcm aead = AesGcm.create(kek)) {
+        RandomNonceGcm aead = RandomNonceGcm.create(kek)) {
       plain =
           aead.decrypt(
               parts.dekCiphertext(), KekLayout.aad(wrapped.provider(), wrapped.masterKeyName()));

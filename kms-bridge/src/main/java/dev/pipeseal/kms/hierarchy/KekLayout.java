@@ -1,6 +1,6 @@
 package dev.pipeseal.kms.hierarchy;
 
-import dev.pipeseal.crypto.aead.AesGcm;
+import dev.pipeseal.crypto.aead.RandomNonceGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.WrappedKey;
@@ -30,7 +30,7 @@ import java.util.Arrays;
 final class KekLayout {
   static final int VERSION = 1;
   static final int DEK_CIPHERTEXT_BYTES =
-      AesGcm.NONCE_BYTES + DataKey.LENGTH_BYTES + AesGcm.TAG_BYTES;
+      RandomNonceGcm.NONCE_BYTES + DataKey.LENGTH_BYTES + RandomNonceGcm.TAG_BYTES;
   private static final byte[] AAD_LABEL = "pipeseal/kek/dek/v1".getBytes(StandardCharsets.US_ASCII);
 
   /** A parsed layout: the embedded KEK and the DEK ciphertext. */

@@ -2,8 +2,8 @@ package dev.pipeseal.kms.local;
 
 import dev.pipeseal.crypto.PipesealCryptoException;
 import dev.pipeseal.crypto.TruncatedCiphertextException;
-import dev.pipeseal.crypto.aead.AesGcm;
 import dev.pipeseal.crypto.aead.AuthenticationFailedException;
+import dev.pipeseal.crypto.aead.RandomNonceGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.crypto.key.KeyDestroyedException;
 import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
@@ -310,7 +310,7 @@ public final class LocalKms implements Kms, KmsAdmin {
 
   // ---- reading the store
 
-  private record MasterVersion(DataKey key, AesGcm aead) {
+  private record MasterVersion(DataKey key, RandomNonceGcm aead) {
     void close() {
       aead.close();
       key.close();
@@ -409,7 +409,7 @@ public final class LocalKms implements Kms, KmsAdmin {
             PROVIDER_ID, name, "key store entry '" + alias + "' is not an AES-256 key");
       }
       DataKey key = DataKey.copyOf(material, MAX_WRAPS_PER_VERSION);
-      MasterVersion v = new MasterVersion(key, AesGcm.create(key));
+      MasterVersion v = new MasterVersion(key, RandomNonceGcm.create(key));
       loaded.add(v);
       return v;
     } finally {

@@ -1,7 +1,7 @@
 package dev.pipeseal.parquet.kms;
 
 import dev.pipeseal.crypto.PipesealCryptoException;
-import dev.pipeseal.crypto.aead.AesGcm;
+import dev.pipeseal.crypto.aead.RandomNonceGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
@@ -37,8 +37,10 @@ public record WrappedKeyString(WrappedKey wrapped, byte[] ciphertext) {
   public static final int VERSION = 1;
 
   private static final byte[] LABEL = "pipeseal/parquet/key/v1".getBytes(StandardCharsets.US_ASCII);
-  private static final int MIN_CIPHERTEXT = AesGcm.NONCE_BYTES + 16 + AesGcm.TAG_BYTES;
-  private static final int MAX_CIPHERTEXT = AesGcm.NONCE_BYTES + 32 + AesGcm.TAG_BYTES;
+  private static final int MIN_CIPHERTEXT =
+      RandomNonceGcm.NONCE_BYTES + 16 + RandomNonceGcm.TAG_BYTES;
+  private static final int MAX_CIPHERTEXT =
+      RandomNonceGcm.NONCE_BYTES + 32 + RandomNonceGcm.TAG_BYTES;
 
   public WrappedKeyString {
     ciphertext = ciphertext.clone();
@@ -52,14 +54,14 @@ public record WrappedKeyString(WrappedKey wrapped, byte[] ciphertext) {
   /** Encrypts Parquet's {@code keyBytes} under {@code dek}, bound to {@code masterKey}. */
   public static WrappedKeyString seal(
       WrappedKey wrapped, DataKey dek, byte[] keyBytes, String masterKey) {
-    try (AesGcm gcm = AesGcm.create(dek)) {
+    try (RandomNonceGcm gcm = RandomNonceGcm.create(dek)) {
       return new WrappedKeyString(wrapped, gcm.encrypt(keyBytes, associatedData(masterKey)));
     }
   }
 
   /** Decrypts the Parquet key with {@code dek} (the unwrapped {@link #wrapped()}). */
   public byte[] open(DataKey dek, String masterKey) {
-    try (AesGcm gcm = AesGcm.create(dek)) {
+    try (RandomNonceGcm gcm = RandomNonceGcm.create(dek)) {
       return gcm.decrypt(ciphertext, associatedData(masterKey));
     } catch (PipesealCryptoException e) {
       throw new ParquetKeyException(

@@ -3,7 +3,7 @@ package dev.pipeseal.parquet.kms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pipeseal.crypto.aead.Gcm256;
+import dev.pipeseal.crypto.aead.CallerNonceGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
@@ -36,7 +36,7 @@ class WrappedKeyStringTest {
   static String goldenFromParts() {
     byte[] record = WrappedKeyCodec.toBinary(RECORD);
     byte[] sealed =
-        Gcm256.create(DEK).seal(NONCE, PARQUET_KEY, WrappedKeyString.associatedData("pii"));
+        CallerNonceGcm.create(DEK).seal(NONCE, PARQUET_KEY, WrappedKeyString.associatedData("pii"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(1);
     out.write(record.length >>> 8);

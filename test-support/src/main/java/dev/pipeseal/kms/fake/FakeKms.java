@@ -1,7 +1,7 @@
 package dev.pipeseal.kms.fake;
 
-import dev.pipeseal.crypto.aead.AesGcm;
 import dev.pipeseal.crypto.aead.AuthenticationFailedException;
+import dev.pipeseal.crypto.aead.RandomNonceGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
@@ -30,7 +30,7 @@ public final class FakeKms implements Kms {
   public static final String ALGORITHM = "FAKE-AES256-GCM";
 
   private final String provider;
-  private final Map<String, List<AesGcm>> masters = new ConcurrentHashMap<>();
+  private final Map<String, List<RandomNonceGcm>> masters = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final Queue<Supplier<? extends RuntimeException>> failures =
       new ConcurrentLinkedQueue<>();
@@ -59,9 +59,9 @@ public final class FakeKms implements Kms {
     return new FakeKms(provider, keys);
   }
 
-  private static AesGcm newMaster() {
+  private static RandomNonceGcm newMaster() {
     try (DataKey k = DataKey.generate()) {
-      return AesGcm.create(k);
+      return RandomNonceGcm.create(k);
     }
   }
 
@@ -116,7 +116,7 @@ public final class FakeKms implements Kms {
     return answer(
         "generate",
         () -> {
-          List<AesGcm> versions = versions(masterKeyName);
+          List<RandomNonceGcm> versions = versions(masterKeyName);
           int version = versions.size();
           DataKey dek = DataKey.generate();
           byte[] wrapped =
@@ -138,7 +138,7 @@ public final class FakeKms implements Kms {
     return answer(
         "rewrap",
         () -> {
-          List<AesGcm> versions = versions(wrapped.masterKeyName());
+          List<RandomNonceGcm> versions = versions(wrapped.masterKeyName());
           int current = versions.size();
           if (String.valueOf(current).equals(wrapped.masterKeyVersion())) {
             return wrapped;
@@ -179,7 +179,7 @@ public final class FakeKms implements Kms {
     if (!ALGORITHM.equals(wrapped.algorithm()) || !provider.equals(wrapped.provider())) {
       throw new InvalidWrappedKeyException(provider, wrapped.masterKeyName(), "not ours");
     }
-    List<AesGcm> versions = versions(wrapped.masterKeyName());
+    List<RandomNonceGcm> versions = versions(wrapped.masterKeyName());
     int version = Integer.parseInt(wrapped.masterKeyVersion());
     if (version < 1 || version > versions.size()) {
       throw new UnknownKeyException(provider, wrapped.masterKeyName(), "no version " + version);
@@ -197,8 +197,8 @@ public final class FakeKms implements Kms {
     }
   }
 
-  private List<AesGcm> versions(String name) {
-    List<AesGcm> v = masters.get(name);
+  private List<RandomNonceGcm> versions(String name) {
+    List<RandomNonceGcm> v = masters.get(name);
     if (v == null) {
       throw new UnknownKeyException(provider, name, "no such key");
     }

@@ -17,7 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
  * than 2^32 messages per key; every call is counted against the key's usage limit). Bulk data goes
  * through the envelope format instead, which derives subkeys and never approaches that bound.
  */
-public final class AesGcm implements Aead {
+public final class RandomNonceGcm implements Aead {
   public static final int NONCE_BYTES = 12;
   public static final int TAG_BYTES = 16;
 
@@ -36,14 +36,14 @@ public final class AesGcm implements Aead {
             }
           });
 
-  private AesGcm(DataKey key) {
+  private RandomNonceGcm(DataKey key) {
     this.key = key.retain();
     this.jceKey = key.withMaterial(bytes -> new SecretKeySpec(bytes, "AES"));
   }
 
   /** A handle on {@code key}; it holds its own reference until {@link #close()}. */
-  public static AesGcm create(DataKey key) {
-    return new AesGcm(key);
+  public static RandomNonceGcm create(DataKey key) {
+    return new RandomNonceGcm(key);
   }
 
   @Override

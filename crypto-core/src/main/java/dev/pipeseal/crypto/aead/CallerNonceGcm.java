@@ -17,7 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
  * its own {@link Cipher}, kept across calls so the JDK's key schedule is reused; a caller confined
  * to one thread may pass its own {@link Session} instead and skip the per-call thread-local lookup.
  */
-public final class Gcm256 {
+public final class CallerNonceGcm {
   public static final int KEY_BYTES = 32;
   public static final int NONCE_BYTES = 12;
   public static final int TAG_BYTES = 16;
@@ -25,11 +25,12 @@ public final class Gcm256 {
   // Every key shares one Cipher per thread: each call re-inits it with its key and nonce anyway
   // (JCE skips the key expansion when the key is unchanged). A ThreadLocal per key (and per
   // derived XAES subkey) filled threads' maps until lookups, not AES, led the profile.
-  private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(Gcm256::newCipher);
+  private static final ThreadLocal<Cipher> CIPHERS =
+      ThreadLocal.withInitial(CallerNonceGcm::newCipher);
 
   private final SecretKeySpec key;
 
-  private Gcm256(byte[] key) {
+  private CallerNonceGcm(byte[] key) {
     if (key.length != KEY_BYTES) {
       throw new UnsupportedParametersException(
           "AES-GCM layer supports only 256-bit keys, got " + key.length * 8 + " bits");
@@ -47,7 +48,7 @@ public final class Gcm256 {
 
     @Override
     public String toString() {
-      return "Gcm256.Session";
+      return "CallerNonceGcm.Session";
     }
   }
 
@@ -57,8 +58,8 @@ public final class Gcm256 {
   }
 
   /** A key handle; threads share one cipher per thread. Copies {@code key}. */
-  public static Gcm256 create(byte[] key) {
-    return new Gcm256(key);
+  public static CallerNonceGcm create(byte[] key) {
+    return new CallerNonceGcm(key);
   }
 
   /**
@@ -241,6 +242,6 @@ public final class Gcm256 {
 
   @Override
   public String toString() {
-    return "Gcm256[AES-256-GCM]";
+    return "CallerNonceGcm[AES-256-GCM]";
   }
 }

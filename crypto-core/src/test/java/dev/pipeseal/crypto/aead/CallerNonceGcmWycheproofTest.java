@@ -9,11 +9,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every case of Wycheproof's aes_gcm_test.json against {@link Gcm256}, the GCM layer under
+ * Every case of Wycheproof's aes_gcm_test.json against {@link CallerNonceGcm}, the GCM layer under
  * XAES-256-GCM in the envelope. It supports exactly 256-bit keys, 96-bit nonces and 128-bit tags;
  * cases with other parameters must be rejected by it, and the counts pin how many that is.
  */
-class Gcm256WycheproofTest {
+class CallerNonceGcmWycheproofTest {
   @Test
   void everyCase() {
     List<Wycheproof.Case> cases = Wycheproof.cases("aes_gcm_test.json");
@@ -25,18 +25,18 @@ class Gcm256WycheproofTest {
       byte[] ctAndTag = Wycheproof.concat(c.ct(), c.tag());
       boolean supported = c.keySize() == 256 && c.ivSize() == 96 && c.tagSize() == 128;
       if (!supported) {
-        assertThatThrownBy(() -> Gcm256.create(c.key()).open(c.iv(), ctAndTag, c.aad()))
+        assertThatThrownBy(() -> CallerNonceGcm.create(c.key()).open(c.iv(), ctAndTag, c.aad()))
             .as("tcId %d", c.tcId())
             .isInstanceOf(UnsupportedParametersException.class);
         if (c.keySize() == 256) {
-          assertThatThrownBy(() -> Gcm256.create(c.key()).seal(c.iv(), c.msg(), c.aad()))
+          assertThatThrownBy(() -> CallerNonceGcm.create(c.key()).seal(c.iv(), c.msg(), c.aad()))
               .as("tcId %d", c.tcId())
               .isInstanceOf(UnsupportedParametersException.class);
         }
         unsupported++;
         continue;
       }
-      Gcm256 gcm = Gcm256.create(c.key());
+      CallerNonceGcm gcm = CallerNonceGcm.create(c.key());
       if (c.valid()) {
         valid++;
         if (!java.util.Arrays.equals(gcm.seal(c.iv(), c.msg(), c.aad()), ctAndTag)) {

@@ -4,8 +4,8 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.utils.Utils;
 
 /** Instantiates the inner serializer, deserializer or serde named in configuration. */
-final class InnerClasses {
-  private InnerClasses() {}
+final class InnerSerdeLoader {
+  private InnerSerdeLoader() {}
 
   static <T> T instantiate(String property, String className, Class<T> type) {
     try {
