@@ -6,7 +6,6 @@ from typing import Any, Iterator, Mapping, Sequence, Tuple, Union
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet.encryption as pe
 
@@ -37,25 +36,93 @@ def _fs_and_path(path: str, filesystem: Any) -> tuple[Any, str]:
     return pafs.LocalFileSystem(), path
 
 
+class Lake:
+    """The Parquet files of a lake (Hive-partitioned or not) and how to decrypt each one.
+
+    PME decryption properties are made per file (``CryptoFactory.file_decryption_properties`` with
+    the file's path), which external key material (``_KEY_MATERIAL_FOR_<file>.json``) needs:
+    ``pyarrow.dataset`` does not pass the path, so files are opened one by one here. KEKs and DEKs
+    stay cached in the client's key ring and in arrow's KEK cache, so the KMS sees O(1) calls.
+    """
+
+    def __init__(self, path: str, client: Pipeseal, filesystem: Any = None,
+                 table: str | None = "auto") -> None:
+        self.fs, self.root = _fs_and_path(path, filesystem)
+        self.root = self.root.rstrip("/") or "/"
+        self.client = client
+        self.factory = _pq.crypto_factory(client.keyring)
+        self.kms_config = _pq.kms_connection_config()
+        self.decryption_config = pe.DecryptionConfiguration(cache_lifetime=600)
+        info = self.fs.get_file_info(self.root)
+        if info.type == pafs.FileType.File:
+            self.files = [self.root]
+            self.base = self.root.rsplit("/", 1)[0]
+        else:
+            self.base = self.root
+            sel = pafs.FileSelector(self.root, recursive=True)
+            self.files = sorted(
+                i.path for i in self.fs.get_file_info(sel)
+                if i.type == pafs.FileType.File and _visible(i.path[len(self.root):]))
+        if table is not None:
+            expected = _pq.auto_table_id(self.base) if table == "auto" else table
+            for f in self.files:
+                _pq.verify_table(f, expected, self.fs)
+
+    def partitions(self, path: str) -> dict[str, str]:
+        rel = path[len(self.base):].strip("/").split("/")[:-1]
+        return dict(p.split("=", 1) for p in rel if "=" in p)
+
+    def parquet_file(self, path: str) -> Any:
+        import pyarrow.parquet as pq
+
+        props = self.factory.file_decryption_properties(
+            self.kms_config, self.decryption_config, path, self.fs)
+        return pq.ParquetFile(self.fs.open_input_file(path), decryption_properties=props)
+
+    def _with_partitions(self, t: pa.Table, path: str, columns: Sequence[str] | None
+                         ) -> pa.Table:
+        for k, v in self.partitions(path).items():
+            if columns is not None and k not in columns:
+                continue
+            val: Any = int(v) if v.lstrip("-").isdigit() else v
+            t = t.append_column(k, pa.array([val] * t.num_rows))
+        return t
+
+    def read_file(self, path: str, columns: Sequence[str] | None = None) -> pa.Table:
+        pf = self.parquet_file(path)
+        names = set(pf.schema_arrow.names)
+        cols = None if columns is None else [c for c in columns if c in names]
+        return self._with_partitions(pf.read(columns=cols), path, columns)
+
+    def batches(self, path: str, columns: Sequence[str] | None = None,
+                batch_size: int = 4096) -> Iterator[pa.Table]:
+        pf = self.parquet_file(path)
+        names = set(pf.schema_arrow.names)
+        cols = None if columns is None else [c for c in columns if c in names]
+        for b in pf.iter_batches(batch_size=batch_size, columns=cols):
+            yield self._with_partitions(pa.Table.from_batches([b]), path, columns)
+
+    def read(self, columns: Sequence[str] | None = None) -> pa.Table:
+        tables = [self.read_file(f, columns) for f in self.files]
+        if not tables:
+            return pa.table({})
+        return pa.concat_tables(tables, promote_options="default")
+
+
+def _visible(rel: str) -> bool:
+    parts = [p for p in rel.split("/") if p]
+    return bool(parts) and not any(p.startswith(("_", ".")) for p in parts) and \
+        not parts[-1].endswith((".crc", ".json"))
+
+
 def open_dataset(path: str, client: Pipeseal, filesystem: Any = None,
-                 table: str | None = "auto", partitioning: Any = "hive") -> ds.Dataset:
-    """A ``pyarrow.dataset`` over a PME lake, decrypting with ``client``'s keys.
+                 table: str | None = "auto") -> Lake:
+    """The files of a PME lake, decrypting with ``client``'s keys.
 
     ``table``: the table id every encrypted file's AAD prefix must name (``'auto'``: the path
     without Hive partition directories, as ``PipesealCryptoFactory`` binds it; ``None``: no check).
     """
-    fs, root = _fs_and_path(path, filesystem)
-    factory = _pq.crypto_factory(client.keyring)
-    dconf = ds.ParquetDecryptionConfig(factory, _pq.kms_connection_config(),
-                                       pe.DecryptionConfiguration(cache_lifetime=600))
-    fmt = ds.ParquetFileFormat(
-        default_fragment_scan_options=ds.ParquetFragmentScanOptions(decryption_config=dconf))
-    dataset = ds.dataset(root, format=fmt, filesystem=fs, partitioning=partitioning)
-    if table is not None:
-        expected = _pq.auto_table_id(root) if table == "auto" else table
-        for f in dataset.files:
-            _pq.verify_table(f, expected, fs)
-    return dataset
+    return Lake(path, client, filesystem, table)
 
 
 def decrypt_cells(batch: pa.RecordBatch | pa.Table, client: Pipeseal,
@@ -148,8 +215,10 @@ def read_dataset(path: str, kms: Any = None, *, registry: str | KeyRegistry | No
     - ``table``: table binding check (see :func:`open_dataset`).
     """
     client = _client(kms, registry, filesystem)
-    dataset = open_dataset(path, client, filesystem, table)
-    t = dataset.to_table(columns=list(columns) if columns else None, filter=filter)
+    lake = open_dataset(path, client, filesystem, table)
+    t = lake.read(list(columns) if columns else None)
+    if filter is not None:
+        t = t.filter(filter)
     return _finish(t, client, cells or {}, embeddings)
 
 
@@ -160,16 +229,11 @@ def iter_batches(path: str, kms: Any = None, *, registry: str | KeyRegistry | No
                  files: Sequence[str] | None = None) -> Iterator[pa.Table]:
     """Streams decrypted tables of at most ``batch_size`` rows (constant memory)."""
     client = _client(kms, registry, filesystem)
-    dataset = open_dataset(path, client, filesystem, table)
-    if files is not None:
-        wanted = set(files)
-        fragments = [f for f in dataset.get_fragments() if f.path in wanted]
-    else:
-        fragments = list(dataset.get_fragments())
-    for frag in fragments:
-        for batch in frag.to_batches(columns=list(columns) if columns else None,
-                                     batch_size=batch_size):
-            yield _finish(pa.Table.from_batches([batch]), client, cells or {}, embeddings)
+    lake = open_dataset(path, client, filesystem, table)
+    chosen = lake.files if files is None else [f for f in lake.files if f in set(files)]
+    for f in chosen:
+        for t in lake.batches(f, list(columns) if columns else None, batch_size):
+            yield _finish(t, client, cells or {}, embeddings)
 
 
 def numpy_batches(path: str, kms: Any = None, **kwargs: Any) -> Iterator[dict[str, np.ndarray]]:

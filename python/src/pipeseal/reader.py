@@ -154,7 +154,7 @@ class _ColumnDecryptor:
         n = len(array)
         bufs = array.buffers()
         offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=array.offset * 4)
-        data = memoryview(bufs[2]) if bufs[2] is not None else memoryview(b"")
+        data = memoryview(bufs[2]).cast("B") if bufs[2] is not None else memoryview(b"")
         valid = None
         if array.null_count:
             valid = np.asarray(array.is_valid())

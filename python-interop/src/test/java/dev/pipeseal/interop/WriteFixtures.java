@@ -192,15 +192,21 @@ public final class WriteFixtures {
   private static final String LAKE_SQL =
       "SELECT id, CAST(id % 3 AS INT) AS day, concat('name-', id) AS name,"
           + " concat('note for ', id, ': call 555-01', id % 100) AS note,"
-          + " format_string('%%03d-%%02d-%%04d', id % 1000, id % 100, id) AS ssn,"
+          + " format_string('%03d-%02d-%04d', id % 1000, id % 100, id) AS ssn,"
           + " concat('user', id, '@example.com') AS email,"
           + " transform(sequence(0, 767), i -> CAST(sin(id * 768 + i) AS FLOAT)) AS embedding"
-          + " FROM range(%d, %d)";
+          + " FROM range(FIRST_ID, END_ID)";
 
   private static final String CELLS =
       "SELECT id, day, name, note, embedding, pipeseal_encrypt(ssn, 'pii') AS ssn,"
           + " pipeseal_encrypt_deterministic(email, 'pii') AS email,"
-          + " pipeseal_encrypt(embedding, 'emb') AS emb_cell FROM %s";
+          + " pipeseal_encrypt(embedding, 'emb') AS emb_cell FROM VIEW";
+
+  private static String lakeSql(int first, int end) {
+    return LAKE_SQL
+        .replace("FIRST_ID", String.valueOf(first))
+        .replace("END_ID", String.valueOf(end));
+  }
 
   private Map<String, String> pme(Map<String, String> kms, String keyMaterial, String table) {
     PipesealParquet.Builder b = PipesealParquet.options(kms.get("pipeseal.kms.uri"));
@@ -219,10 +225,10 @@ public final class WriteFixtures {
   }
 
   private void writeLakes(SparkSession spark, Map<String, String> kms) throws Exception {
-    Dataset<Row> first = spark.sql(String.format(LAKE_SQL, 0, 200));
+    Dataset<Row> first = spark.sql(lakeSql(0, 200));
     first.write().mode(SaveMode.Overwrite).partitionBy("day").parquet(path("lake_plain"));
     first.createOrReplaceTempView("lake_raw_1");
-    Dataset<Row> cells1 = spark.sql(String.format(CELLS, "lake_raw_1"));
+    Dataset<Row> cells1 = spark.sql(CELLS.replace("VIEW", "lake_raw_1"));
     // A: external key material, encrypted footer, explicit table id
     cells1
         .write()
@@ -247,11 +253,11 @@ public final class WriteFixtures {
     addMasterKeyVersion("emb", 2);
     Map<String, String> kms2 = kmsSettings("9m");
     sparkKms(spark, kms2);
-    Dataset<Row> second = spark.sql(String.format(LAKE_SQL, 200, 300));
+    Dataset<Row> second = spark.sql(lakeSql(200, 300));
     second.write().mode(SaveMode.Append).partitionBy("day").parquet(path("lake_plain"));
     second.createOrReplaceTempView("lake_raw_2");
     spark
-        .sql(String.format(CELLS, "lake_raw_2"))
+        .sql(CELLS.replace("VIEW", "lake_raw_2"))
         .write()
         .options(pme(kms2, "external", "interop.lake"))
         .mode(SaveMode.Append)
