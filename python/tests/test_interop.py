@@ -232,3 +232,44 @@ def test_cli_inspect_and_decrypt(interop_dir: str, capsys) -> None:
     assert lines and all(x["table"] == "interop.lake" and x["external_key_material"]
                          for x in lines)
     shutil.rmtree(os.path.join(interop_dir, "cli-out"), ignore_errors=True)
+
+
+def test_streaming_numpy_batches(interop_dir: str, client: pipeseal.Pipeseal) -> None:
+    root = os.path.join(interop_dir, "lake_ext")
+    seen = []
+    ids = []
+    for batch in pipeseal.numpy_batches(root, client, table="interop.lake", batch_size=64,
+                                        columns=["id", "embedding", "emb_cell", "day"],
+                                        cells={"emb_cell": ("array<float>", "embedding")},
+                                        embeddings=["embedding"]):
+        assert batch["embedding"].dtype == np.float32 and batch["embedding"].shape[1] == 768
+        assert len(batch["id"]) <= 64
+        assert np.array_equal(batch["embedding"], batch["emb_cell"])
+        assert not batch["embedding"].flags.owndata  # a view on Arrow memory, not a copy
+        seen.append(batch["embedding"])
+        ids.append(batch["id"])
+    want = _expected_lake(interop_dir)
+    order = np.argsort(np.concatenate(ids))
+    got = np.concatenate(seen)[order]
+    assert np.array_equal(got, np.array(want.column("embedding").to_pylist(), np.float32))
+
+
+def test_torch_dataset(interop_dir: str, client: pipeseal.Pipeseal) -> None:
+    torch = pytest.importorskip("torch")
+    ds = pipeseal.torch_dataset(os.path.join(interop_dir, "lake_ext"), client,
+                                table="interop.lake", batch_size=50,
+                                columns=["id", "embedding"], embeddings=["embedding"])
+    loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=0)
+    rows = 0
+    for batch in loader:
+        assert batch["embedding"].dtype == torch.float32 and batch["embedding"].shape[1] == 768
+        rows += batch["embedding"].shape[0]
+    assert rows == 300
+
+
+def test_pandas(interop_dir: str, client: pipeseal.Pipeseal) -> None:
+    pd = pytest.importorskip("pandas")
+    df = pipeseal.read_dataset(os.path.join(interop_dir, "lake_int"), client,
+                               columns=["id", "name", "ssn"], cells={"ssn": "string"}).to_pandas()
+    assert isinstance(df, pd.DataFrame) and len(df) == 200
+    assert df.sort_values("id")["ssn"].iloc[7] == "007-07-0007"
