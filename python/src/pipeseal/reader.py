@@ -183,28 +183,36 @@ class _ColumnDecryptor:
         width = 4 if t == "array<float>" else 8
         tag = values.TAGS[t]
         dim = -1
-        buf: bytearray | None = None
+        row_bytes = -1  # the first vector sets the dimension
+        out: np.ndarray | None = None
+        dest = memoryview(b"")
+        offs = offsets.tolist()
+        open_ = self._open
         for i in rows:
-            pt = self._open(data[offsets[i] : offsets[i + 1]], i)
-            if not pt or pt[0] != tag:
-                raise self._fail(i, None, values.TypeMismatchError(
-                    f"the value was encrypted as {values.NAMES.get(pt[0], '?') if pt else '?'},"
-                    f" not {t}"))
-            if dim < 0:
-                if (len(pt) - 1) % width:
-                    raise self._fail(i, None, values.TypeMismatchError("ragged vector payload"))
+            pt = open_(data[offs[i] : offs[i + 1]], i)
+            if len(pt) - 1 != row_bytes or not pt or pt[0] != tag:
+                if not pt or pt[0] != tag:
+                    raise self._fail(i, None, values.TypeMismatchError(
+                        f"the value was encrypted as {values.NAMES.get(pt[0], '?') if pt else '?'}"
+                        f", not {t}"))
+                if dim >= 0 or (len(pt) - 1) % width:
+                    raise self._fail(i, None, values.TypeMismatchError(
+                        "vector length differs from the column's first vector (ragged columns"
+                        " are not supported by the fixed-size path)"))
                 dim = (len(pt) - 1) // width
-                buf = bytearray(n * dim * width)
-            if len(pt) - 1 != dim * width:
-                raise self._fail(i, None, values.TypeMismatchError(
-                    f"vector has {(len(pt) - 1) // width} elements, expected {dim} (ragged column"
-                    " not supported by the fixed-size path)"))
-            start = i * dim * width
-            buf[start : start + dim * width] = memoryview(pt)[1:]  # type: ignore[index]
-        if dim < 0:
-            dim, buf = 0, bytearray()
-        vt = pa.float32() if width == 4 else pa.float64()
-        flat = pa.Array.from_buffers(vt, n * dim, [None, pa.py_buffer(buf)])
+                row_bytes = dim * width
+                out = np.zeros(n * dim, dtype=np.float32 if width == 4 else np.float64)
+                dest = memoryview(out).cast("B")
+            start = i * row_bytes
+            dest[start : start + row_bytes] = memoryview(pt)[1:]
+        if out is None:
+            dim = 0
+            out = np.zeros(0, dtype=np.float32 if width == 4 else np.float64)
+        if dim == 0:  # fixed-size lists of size 0 do not exist in Arrow: plain empty lists
+            vt = pa.float32() if width == 4 else pa.float64()
+            empty = [None if valid is not None and not valid[i] else [] for i in range(n)]
+            return pa.array(empty, pa.list_(vt))
+        flat = pa.array(out)  # zero-copy for a contiguous numeric array without nulls
         mask = None if valid is None else pa.array(~valid)
         return pa.FixedSizeListArray.from_arrays(flat, dim, mask=mask)
 
