@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .hadoop import HadoopKms
+from .hybrid import HybridKms, NoPrivateKeyError
 from .local import LocalKms, wrap_local
 from .uri import open_kms
 
-__all__ = ["HadoopKms", "LocalKms", "open_kms", "wrap_local"]
+__all__ = ["HadoopKms", "HybridKms", "LocalKms", "NoPrivateKeyError", "open_kms", "wrap_local"]

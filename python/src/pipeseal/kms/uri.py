@@ -30,7 +30,8 @@ def resolve_secret(ref: str) -> str:
 
 
 def open_kms(uri: str, password: str | None = None, **options: Any) -> Any:
-    """A provider for ``local:///path/keys.p12`` or ``kms://http@host:port/kms``.
+    """A provider for ``local:///path/keys.p12``, ``kms://http@host:port/kms`` or
+    ``hybrid:...`` (with ``private_keys=`` the recipient key store).
 
     ``password`` may be a literal or a ``file:``/``env:`` reference (local provider).
     """
@@ -45,6 +46,15 @@ def open_kms(uri: str, password: str | None = None, **options: Any) -> Any:
         from .hadoop import HadoopKms
 
         return HadoopKms(uri, **options)
+    if uri.startswith("hybrid:"):
+        from .hybrid import HybridKms
+
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(uri).query))
+        keys = options.get("private_keys") or query.get("private-keys")
+        if not keys or password is None:
+            raise KmsConfigError("hybrid", None, "reading needs private_keys= (the recipient"
+                                 " PKCS#12 store) and its password")
+        return HybridKms.open(keys, resolve_secret(password))
     scheme = uri.split(":", 1)[0]
     raise KmsConfigError(scheme, None, f"provider '{scheme}:' is not supported by the Python"
-                         " reader (supported: local:, kms://)")
+                         " reader (supported: local:, kms://, hybrid:)")
