@@ -179,7 +179,8 @@ class KeyRing:
     """
 
     def __init__(self, providers: Sequence[Kms] | Kms, cache_size: int = 10_000) -> None:
-        plist = [providers] if not isinstance(providers, (list, tuple)) else list(providers)
+        plist: list[Kms] = (list(providers) if isinstance(providers, (list, tuple))
+                            else [providers])  # type: ignore[list-item]
         self.providers: dict[str, Kms] = {p.provider_id: p for p in plist}
         self._deks = _Lru(cache_size)
         self._keks = _Lru(1024)

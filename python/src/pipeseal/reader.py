@@ -22,7 +22,7 @@ from .envelope import (
     build_header,
     parse_header,
 )
-from .errors import PipesealError, UnknownKeyError, ValueDecryptionError
+from .errors import PipesealError, TypeMismatchError, UnknownKeyError, ValueDecryptionError
 from .keys import KeyRegistry, KeyResolver, KeyRing, Kms, WrappedKey
 
 
@@ -192,17 +192,17 @@ class _ColumnDecryptor:
             pt = open_(data[offs[i] : offs[i + 1]], i)
             if len(pt) - 1 != row_bytes or not pt or pt[0] != tag:
                 if not pt or pt[0] != tag:
-                    raise self._fail(i, None, values.TypeMismatchError(
+                    raise self._fail(i, None, TypeMismatchError(
                         f"the value was encrypted as {values.NAMES.get(pt[0], '?') if pt else '?'}"
                         f", not {t}"))
                 if dim >= 0 or (len(pt) - 1) % width:
-                    raise self._fail(i, None, values.TypeMismatchError(
+                    raise self._fail(i, None, TypeMismatchError(
                         "vector length differs from the column's first vector (ragged columns"
                         " are not supported by the fixed-size path)"))
                 dim = (len(pt) - 1) // width
                 row_bytes = dim * width
                 out = np.zeros(n * dim, dtype=np.float32 if width == 4 else np.float64)
-                dest = memoryview(out).cast("B")
+                dest = memoryview(out).cast("B")  # type: ignore[arg-type]
             start = i * row_bytes
             dest[start : start + row_bytes] = memoryview(pt)[1:]
         if out is None:
@@ -210,7 +210,7 @@ class _ColumnDecryptor:
             out = np.zeros(0, dtype=np.float32 if width == 4 else np.float64)
         if dim == 0:  # fixed-size lists of size 0 do not exist in Arrow: plain empty lists
             vt = pa.float32() if width == 4 else pa.float64()
-            empty = [None if valid is not None and not valid[i] else [] for i in range(n)]
+            empty: list[list[float] | None] = [None if valid is not None and not valid[i] else [] for i in range(n)]
             return pa.array(empty, pa.list_(vt))
         flat = pa.array(out)  # zero-copy for a contiguous numeric array without nulls
         mask = None if valid is None else pa.array(~valid)

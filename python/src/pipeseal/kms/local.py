@@ -15,7 +15,7 @@ import os
 import re
 import struct
 import threading
-from typing import Union
+from typing import Any, Union
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, padding
@@ -59,7 +59,7 @@ def _pbes2_decrypt(alg: _der.Tlv, ciphertext: bytes, password: bytes) -> bytes:
         raise KmsConfigError(PROVIDER_ID, None, "unsupported PBES2 key derivation")
     kp = kdf_params.children()
     salt, iterations = kp[0].value, kp[1].integer()
-    prf = hashes.SHA1
+    prf: Any = hashes.SHA1
     for extra in kp[2:]:
         if extra.tag == 0x30:
             prf_oid = extra.children()[0].oid()
