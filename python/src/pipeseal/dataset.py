@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterator, Mapping, Sequence, Tuple, Union
 
 import numpy as np
@@ -253,7 +254,8 @@ def torch_dataset(path: str, kms: Any = None, **kwargs: Any) -> Any:
     """A ``torch.utils.data.IterableDataset`` of decrypted batches (dicts of tensors).
 
     Files are split across DataLoader workers; embeddings come as ``(n, dim)`` float tensors made
-    with ``torch.from_numpy`` (no copy). Needs ``torch`` (imported lazily).
+    with ``torch.from_numpy`` (no copy: read-only views on Arrow memory; ``.clone()`` before
+    writing to them). Needs ``torch`` (imported lazily).
     """
     import torch  # noqa: PLC0415 - optional dependency
     from torch.utils.data import IterableDataset, get_worker_info
@@ -267,8 +269,11 @@ def torch_dataset(path: str, kms: Any = None, **kwargs: Any) -> Any:
             info = get_worker_info()
             mine = files if info is None else files[info.id :: info.num_workers]
             for batch in numpy_batches(path, client, files=mine, **kwargs):
-                yield {k: torch.from_numpy(v) if v.dtype != object else v
-                       for k, v in batch.items()}
+                with warnings.catch_warnings():
+                    # zero-copy views on Arrow memory are read-only: treat the tensors as such
+                    warnings.filterwarnings("ignore", message=".*not writable.*")
+                    yield {k: torch.from_numpy(v) if v.dtype != object else v
+                           for k, v in batch.items()}
 
     return _Lake()
 
