@@ -59,11 +59,29 @@ final class GcpKmsStub implements AutoCloseable {
   long tokenLifetimeSeconds = 3599;
   String refreshToken = "1//DISTINCTIVE-refresh-token";
 
+  private static KeyPair shared;
+
+  /** A stub that knows the service-account key all tests share (RSA key generation is slow). */
   GcpKmsStub() throws IOException, GeneralSecurityException {
+    this(sharedKeyPair());
+  }
+
+  GcpKmsStub(KeyPair serviceAccount) throws IOException {
+    this.serviceAccount = serviceAccount;
+    http = HttpStub.start(this::handle);
+  }
+
+  static synchronized KeyPair sharedKeyPair() throws GeneralSecurityException {
+    if (shared == null) {
+      shared = newKeyPair();
+    }
+    return shared;
+  }
+
+  static KeyPair newKeyPair() throws GeneralSecurityException {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
-    serviceAccount = g.generateKeyPair();
-    http = HttpStub.start(this::handle);
+    return g.generateKeyPair();
   }
 
   String tokenUri() {

@@ -330,7 +330,7 @@ class GcpKmsTest {
 
   @Test
   void aServiceAccountKeyTheServerDoesNotKnowIsDenied() throws Exception {
-    GcpKmsStub other = new GcpKmsStub();
+    GcpKmsStub other = new GcpKmsStub(GcpKmsStub.newKeyPair());
     Path foreign = other.serviceAccountFile(Files.createDirectory(dir.resolve("other")));
     other.close();
     String text = Files.readString(foreign).replace(other.tokenUri(), gcp.tokenUri());
