@@ -2,6 +2,8 @@ package dev.pipeseal.kms.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -53,12 +56,21 @@ public final class HttpStub implements AutoCloseable {
   }
 
   private final HttpServer server;
+  private final SelfSignedTls tls;
   private final ExecutorService executor;
   private final List<Request> requests = new ArrayList<>();
   private final Deque<Reply> queued = new ArrayDeque<>();
 
-  private HttpStub(Handler handler) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+  private HttpStub(Handler handler, SelfSignedTls tls) throws IOException {
+    this.tls = tls;
+    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    if (tls == null) {
+      server = HttpServer.create(loopback, 0);
+    } else {
+      HttpsServer https = HttpsServer.create(loopback, 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
+      server = https;
+    }
     executor = Executors.newFixedThreadPool(4);
     server.setExecutor(executor);
     server.createContext("/", exchange -> serve(exchange, handler));
@@ -67,13 +79,31 @@ public final class HttpStub implements AutoCloseable {
 
   /** Starts a stub on a free loopback port. */
   public static HttpStub start(Handler handler) throws IOException {
-    return new HttpStub(handler);
+    return new HttpStub(handler, null);
   }
 
-  /** {@code http://127.0.0.1:PORT}, no trailing slash. */
+  /**
+   * Starts a stub that speaks HTTPS with a fresh self-signed certificate for 127.0.0.1, made in
+   * {@code dir}; clients trust it through {@link #trustStore()}.
+   */
+  public static HttpStub startTls(Handler handler, Path dir) throws IOException {
+    return new HttpStub(handler, SelfSignedTls.create(dir));
+  }
+
+  /** The JKS trust store holding the TLS stub's certificate. */
+  public Path trustStore() {
+    return tls.trustStore;
+  }
+
+  /** A file holding the trust store's password, for {@code file:} references. */
+  public Path trustStorePasswordFile() {
+    return tls.trustStorePasswordFile;
+  }
+
+  /** {@code http://127.0.0.1:PORT} (or {@code https://}), no trailing slash. */
   public URI uri() {
     return URI.create(
-        "http://"
+        (tls == null ? "http://" : "https://")
             + server.getAddress().getAddress().getHostAddress()
             + ":"
             + server.getAddress().getPort());

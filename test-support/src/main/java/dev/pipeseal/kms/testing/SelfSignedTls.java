@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -86,6 +87,22 @@ final class SelfSignedTls {
         t.trustStorePassword);
     Files.writeString(t.trustStorePasswordFile, t.trustStorePassword);
     return t;
+  }
+
+  /** A server TLS context presenting this certificate. */
+  SSLContext serverContext() {
+    try (InputStream in = Files.newInputStream(serverKeyStore)) {
+      KeyStore ks = KeyStore.getInstance("JKS");
+      ks.load(in, serverPassword.toCharArray());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, serverPassword.toCharArray());
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), null, null);
+      return ctx;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot load test server key store", e);
+    }
   }
 
   /** A client TLS context that trusts only this certificate. */
