@@ -408,6 +408,23 @@ class VaultKmsTest {
       assertThat(kms.providerId()).isEqualTo("vault");
       assertThat(KmsCalls.await(kms.describe("pii")).currentVersion()).isEqualTo("1");
     }
+    // The documented bridge properties reach the provider.
+    try (KmsBridge bridge =
+            KmsBridge.open(
+                Map.of(
+                    "pipeseal.kms.uri",
+                    vault.address() + "/transit/keys/pii",
+                    "pipeseal.kms.provider.token",
+                    "file:" + file,
+                    "pipeseal.kms.provider.namespace",
+                    VaultStub.NAMESPACE,
+                    "pipeseal.kms.provider.timeout",
+                    "5s",
+                    "pipeseal.kms.audit.sink",
+                    "none"));
+        DataKeyPair pair = KmsCalls.await(bridge.generateDataKey("pii"))) {
+      assertThat(pair.wrapped().provider()).isEqualTo("vault");
+    }
   }
 
   @Test
