@@ -115,6 +115,12 @@ final class GcpKmsStub implements AutoCloseable {
     primary.put(name, keys.get(name).size());
   }
 
+  /** A second key name over the same key material, so only the AAD tells them apart. */
+  synchronized void sameMaterial(String name, String as) {
+    keys.put(name, keys.get(as));
+    primary.put(name, primary.get(as));
+  }
+
   /** A new version made primary, as {@code gcloud kms keys versions create --primary} does. */
   synchronized void rotate(String name) {
     keys.get(name).add(randomKey());

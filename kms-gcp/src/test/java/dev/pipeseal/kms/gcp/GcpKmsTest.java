@@ -203,6 +203,16 @@ class GcpKmsTest {
           () ->
               KmsCalls.await(
                   kms.unwrap(new WrappedKey("vault", "pii", "1", "GCP-KMS", w.bytes()))));
+      // Same key material under another name: only the AAD (the wrapped key's context) refuses it.
+      gcp.sameMaterial("pii-copy", "pii");
+      failure(
+          InvalidWrappedKeyException.class,
+          () ->
+              KmsCalls.await(
+                  kms.unwrap(new WrappedKey("gcp-kms", "pii-copy", "1", "GCP-KMS", w.bytes()))));
+      try (DataKey same = KmsCalls.await(kms.unwrap(w))) {
+        assertThat(bytes(same)).isEqualTo(bytes(pair.plaintext()));
+      }
     }
   }
 
