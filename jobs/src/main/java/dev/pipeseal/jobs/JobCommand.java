@@ -1,5 +1,7 @@
 package dev.pipeseal.jobs;
 
+import dev.pipeseal.jobs.cli.ExitCode;
+import dev.pipeseal.jobs.cli.SharedOptions;
 import dev.pipeseal.jobs.inventory.CellSampler;
 import dev.pipeseal.jobs.inventory.InventoryTask;
 import dev.pipeseal.jobs.reencrypt.ReencryptTask;
@@ -12,7 +14,6 @@ import dev.pipeseal.jobs.run.FileTask;
 import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.jobs.run.JobDriver;
 import dev.pipeseal.jobs.run.JobOptions;
-import dev.pipeseal.jobs.run.JobOptions.UsageException;
 import dev.pipeseal.jobs.verify.VerifyTask;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.registry.KeyId;
@@ -24,70 +25,363 @@ import dev.pipeseal.registry.rotation.RewrapReport;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code pipeseal inventory|rotate|reencrypt|verify}: parses options, runs the job, prints a
- * summary (and progress on stderr), writes the JSON report, and maps the outcome to the exit code.
+ * {@code pipeseal inventory|rotate|reencrypt|verify}: the options the lake jobs share, then running
+ * the job, printing a summary (and progress on stderr), writing the JSON report, and mapping the
+ * outcome to the exit code. Each job is a subclass with its own operand and options.
  */
-public final class JobCommand {
-  static final String USAGE =
-      """
-      usage: pipeseal inventory PATH [--registry LOC] [OPTIONS]
-                                                        what every file is (no key needed), and
-                                                        the keys sampled envelope cells reference
-             pipeseal rotate [PATH] [--registry LOC [--key NAME]] [OPTIONS]
-                                                        rewrap keys to current master-key versions
-             pipeseal reencrypt PATH --conf pipeseal.parquet.columns.KEY=COLS ... [OPTIONS]
-                                                        rewrite under new keys (and policy); also
-                                                        encrypts plaintext files
-             pipeseal verify PATH [--sample F] [OPTIONS] decrypt every column of every file
-      options:
-        --kms URI            KMS provider (or pipeseal.kms.uri in --config)
-        --config FILE        properties: pipeseal.kms.*, pipeseal.parquet.*, parquet.*, Hadoop
-        --conf KEY=VALUE     one property (repeatable; wins over --config)
-        --dry-run            report what would change, change nothing
-        --checkpoint DIR     resume state (default PATH/_pipeseal/checkpoint-COMMAND)
-        --restart            discard an existing checkpoint
-        --report FILE        write the JSON report (any Hadoop file system)
-        --json               print the JSON report on stdout
-        --engine spark|local parallel over files on Spark (default) or threads in this JVM
-        --parallelism N      tasks at once (default: processors)
-        --batch N            files per batch and checkpoint (default 1000)
-        --kms-rate N         key operations per second, whole job (default unlimited)
-        --sample F           verify: fraction of files to read (default 1)
-        --quiet              no progress lines
-      exit: 0 done, 2 partly done (the report lists what failed), 1 failed, 64 usage
-      """;
+public abstract class JobCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
-  private JobCommand() {}
+  @Mixin(name = SharedOptions.NAME)
+  SharedOptions shared;
 
-  public static int run(String command, List<String> args, PrintStream out, PrintStream err) {
-    if (args.contains("--help") || args.contains("-h")) {
-      out.print(USAGE);
-      return 0;
-    }
-    JobOptions options;
+  @Option(names = "--dry-run", description = "Report what would change, change nothing")
+  boolean dryRun;
+
+  @Option(
+      names = "--checkpoint",
+      paramLabel = "DIR",
+      description = "Resume state (default PATH/_pipeseal/checkpoint-COMMAND)")
+  String checkpoint;
+
+  @Option(names = "--restart", description = "Discard an existing checkpoint")
+  boolean restart;
+
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description = "Write the JSON report there (any Hadoop file system)")
+  String report;
+
+  @Option(
+      names = "--engine",
+      paramLabel = "ENGINE",
+      defaultValue = "spark",
+      completionCandidates = Engines.class,
+      description = "spark (parallel over files on Spark) or local (threads in this JVM)")
+  String engine;
+
+  @Option(
+      names = "--parallelism",
+      paramLabel = "N",
+      description = "Tasks at once (default: processors)")
+  Integer parallelism;
+
+  @Option(
+      names = "--batch",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "Files per batch and checkpoint (default ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(
+      names = "--kms-rate",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Key operations per second, whole job (default unlimited)")
+  double kmsRate;
+
+  @Option(names = "--quiet", description = "No progress lines")
+  boolean quiet;
+
+  /** The lake root or one file; null only where the job allows it. */
+  abstract String path();
+
+  /** {@code --registry}, on the jobs that take it. */
+  String registry() {
+    return null;
+  }
+
+  /** {@code --key}, on the job that takes it. */
+  String keyFilter() {
+    return null;
+  }
+
+  /** {@code --sample}, on the job that takes it. */
+  double sample() {
+    return 1;
+  }
+
+  /** Whether this job needs a KMS even without encrypted files to read. */
+  boolean needsKms() {
+    return true;
+  }
+
+  /** Checks this job's own operands and properties; throws a usage error. */
+  void check(Map<String, String> props) {}
+
+  @Override
+  public Integer call() {
+    JobOptions options = options();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     try {
-      options = JobOptions.parse(command, args);
-    } catch (UsageException e) {
-      err.println("pipeseal " + command + ": " + e.getMessage());
-      err.print(USAGE);
-      return 64;
+      return run(options, out, err);
+    } finally {
+      out.flush();
+      err.flush();
     }
+  }
+
+  /**
+   * The job settings this command line describes.
+   *
+   * @throws ParameterException on an invalid combination or value (a usage error)
+   */
+  JobOptions options() {
+    Map<String, String> props = shared.properties(spec);
+    String command = spec.name();
+    String path = path();
+    range("--parallelism", parallelism == null ? 1 : parallelism, 1, 100_000);
+    range("--batch", batch, 1, 1_000_000);
+    range("--kms-rate", kmsRate, 0, 1e9);
+    if (!engine.equals("spark") && !engine.equals("local")) {
+      throw usage("--engine is spark or local, got '" + engine + "'");
+    }
+    if (needsKms() && !props.containsKey(SharedOptions.KMS_URI)) {
+      throw usage(
+          command + " needs a KMS: --kms URI, or " + SharedOptions.KMS_URI + " in --conf/--config");
+    }
+    props.putIfAbsent("parquet.crypto.factory.class", JobOptions.FACTORY);
+    check(props);
+    return new JobOptions(
+        command,
+        path,
+        registry(),
+        keyFilter(),
+        dryRun,
+        checkpoint != null || path == null
+            ? checkpoint
+            : JobOptions.defaultCheckpoint(path, command),
+        restart,
+        report,
+        shared.json(spec),
+        engine,
+        parallelism != null ? parallelism : Math.max(1, Runtime.getRuntime().availableProcessors()),
+        batch,
+        kmsRate,
+        sample(),
+        quiet,
+        props);
+  }
+
+  /**
+   * Parses a job command line exactly as {@code pipeseal COMMAND ARGS} would (the demo runs its
+   * jobs through this), without running it.
+   *
+   * @throws ParameterException on a usage error
+   */
+  public static JobOptions options(String command, List<String> args) {
+    JobCommand job =
+        switch (command) {
+          case "inventory" -> new Inventory();
+          case "rotate" -> new Rotate();
+          case "reencrypt" -> new Reencrypt();
+          case "verify" -> new Verify();
+          default -> throw new IllegalArgumentException("no job '" + command + "'");
+        };
+    new CommandLine(job).parseArgs(args.toArray(String[]::new));
+    return job.options();
+  }
+
+  ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  private void range(String option, double value, double min, double max) {
+    if (!(value >= min && value <= max)) {
+      throw usage(
+          option
+              + " must be "
+              + format(min)
+              + ".."
+              + format(max)
+              + ", got '"
+              + format(value)
+              + "'");
+    }
+  }
+
+  private static String format(double d) {
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  /** Shell completion candidates of {@code --engine}. */
+  static final class Engines extends ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    Engines() {
+      super(List.of("spark", "local"));
+    }
+  }
+
+  @Command(
+      name = "inventory",
+      description = {
+        "What every file of a lake is (no key needed), and the keys sampled envelope cells"
+            + " reference; with KMS settings also inside encrypted footers."
+      })
+  static final class Inventory extends JobCommand {
+    @Parameters(paramLabel = "PATH", description = "Lake root or one file")
+    String path;
+
+    @Option(
+        names = "--registry",
+        paramLabel = "LOC",
+        description = "Key registry: name the master key of every registry id cells reference")
+    String registry;
+
+    @Override
+    String path() {
+      return path;
+    }
+
+    @Override
+    String registry() {
+      return registry;
+    }
+
+    @Override
+    boolean needsKms() {
+      return false;
+    }
+  }
+
+  @Command(
+      name = "rotate",
+      description = {
+        "Rewrap keys (Parquet key material, and the key registry with --registry) to the current"
+            + " master-key versions; data files are not rewritten."
+      })
+  static final class Rotate extends JobCommand {
+    @Parameters(
+        paramLabel = "PATH",
+        arity = "0..1",
+        description = "Lake root or one file (optional with --registry)")
+    String path;
+
+    @Option(names = "--registry", paramLabel = "LOC", description = "Also rewrap this key registry")
+    String registry;
+
+    @Option(
+        names = "--key",
+        paramLabel = "NAME",
+        description = "Rewrap only this master key's registry records (needs --registry)")
+    String key;
+
+    @Override
+    String path() {
+      return path;
+    }
+
+    @Override
+    String registry() {
+      return registry;
+    }
+
+    @Override
+    String keyFilter() {
+      return key;
+    }
+
+    @Override
+    void check(Map<String, String> props) {
+      if (path == null && registry == null) {
+        throw usage("rotate needs a PATH, or --registry LOC");
+      }
+      if (key != null && registry == null) {
+        throw usage("--key needs --registry");
+      }
+    }
+  }
+
+  @Command(
+      name = "reencrypt",
+      description = {
+        "Rewrite every file under new data keys and the target policy (also encrypts plaintext"
+            + " files); the policy is pipeseal.parquet.columns.KEY=COLS and/or"
+            + " pipeseal.parquet.footer.key=KEY in --conf or --config."
+      })
+  static final class Reencrypt extends JobCommand {
+    @Parameters(paramLabel = "PATH", description = "Lake root or one file")
+    String path;
+
+    @Override
+    String path() {
+      return path;
+    }
+
+    @Override
+    void check(Map<String, String> props) {
+      if (!JobOptions.hasWritePolicy(props)) {
+        throw usage(
+            "reencrypt needs the target policy: pipeseal.parquet.columns.KEY=... and/or"
+                + " pipeseal.parquet.footer.key=KEY (--conf or --config)");
+      }
+    }
+  }
+
+  @Command(
+      name = "verify",
+      description = {"Prove that every column of every file decrypts."})
+  static final class Verify extends JobCommand {
+    @Parameters(paramLabel = "PATH", description = "Lake root or one file")
+    String path;
+
+    @Option(
+        names = "--sample",
+        paramLabel = "F",
+        defaultValue = "1",
+        description = "Fraction of files to read, in (0, 1] (default ${DEFAULT-VALUE})")
+    double sample;
+
+    @Override
+    String path() {
+      return path;
+    }
+
+    @Override
+    double sample() {
+      return sample;
+    }
+
+    @Override
+    void check(Map<String, String> props) {
+      if (!(sample > 0 && sample <= 1)) {
+        throw usage("--sample must be in (0, 1]");
+      }
+    }
+  }
+
+  private static int run(JobOptions options, PrintWriter out, PrintWriter err) {
+    String command = options.command();
     JobReport report;
     try {
       report = execute(options, options.quiet() ? s -> {} : err::println);
     } catch (FileNotFoundException e) {
       err.println("pipeseal " + command + ": no such path: " + e.getMessage());
-      return 1;
+      return ExitCode.FAILED;
     } catch (IOException | KmsException | RegistryException | IllegalArgumentException e) {
       err.println("pipeseal " + command + ": " + InventoryTask.describe(e));
-      return 1;
+      return ExitCode.FAILED;
     }
     print(report, out);
     int code = report.exitCode();
@@ -105,7 +399,7 @@ public final class JobCommand {
       }
     } catch (IOException e) {
       err.println("pipeseal " + command + ": cannot write the report: " + e.getMessage());
-      return code == 0 ? 2 : code;
+      return code == ExitCode.OK ? ExitCode.PARTIAL : code;
     }
     return code;
   }
@@ -151,7 +445,7 @@ public final class JobCommand {
 
   private static RewrapReport rewrapRegistry(JobOptions o, JobReport report) {
     JobContext ctx = JobContext.of(o.properties(), o.kmsRate());
-    try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.kmsProperties())) {
+    try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.registryProperties())) {
       return new RegistryRewrapper(
               ctx.kms(), registry, o.keyFilter(), o.dryRun(), 100, report::problem)
           .run();
@@ -160,7 +454,7 @@ public final class JobCommand {
 
   /** Names the master key (and version) of every registry key id cells reference; no key used. */
   private static void nameRegistryKeys(JobOptions o, JobReport report) {
-    try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.kmsProperties())) {
+    try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.registryProperties())) {
       for (String k : report.cellKeys().keySet()) {
         if (k.startsWith("registry:")) {
           String id = k.substring("registry:".length());
@@ -175,7 +469,7 @@ public final class JobCommand {
     }
   }
 
-  private static void print(JobReport r, PrintStream out) {
+  private static void print(JobReport r, PrintWriter out) {
     for (FileOutcome f : r.files()) {
       if (f.status() == Status.FAILED) {
         out.println("FAILED " + f.path() + ": " + f.message());

@@ -1,28 +1,52 @@
 package dev.pipeseal.jobs;
 
-import dev.pipeseal.jobs.demo.DemoJob;
-import dev.pipeseal.jobs.keys.KeysCli;
+import dev.pipeseal.jobs.cli.ExitCode;
+import dev.pipeseal.jobs.demo.DemoCommand;
+import dev.pipeseal.jobs.keys.KeysCommand;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.util.Arrays;
-import java.util.List;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code pipeseal COMMAND ...}: the one entry point, as {@code bin/pipeseal} on embedded defaults
- * or {@code spark-submit --class dev.pipeseal.jobs.PipesealCli pipeseal-jobs.jar COMMAND}. Exit
- * codes: 0 done, 1 failed, 2 partly done, 64 usage error.
+ * or {@code spark-submit --class dev.pipeseal.jobs.PipesealCli pipeseal-jobs.jar COMMAND}. Parsing,
+ * help and shell completion are picocli's; exit codes are {@link ExitCode}'s (a usage error is 64,
+ * not picocli's 2, which means "partly done" here).
  */
-public final class PipesealCli {
-  static final String USAGE =
-      """
-      usage: pipeseal COMMAND [OPTIONS]
-        demo [--dir DIR] [--rows N] [--seed S]   encrypted lake on local Spark, rotate, verify
-        inventory PATH                           what every file of a lake is (no key needed)
-        rotate [PATH] [--registry LOC]           rewrap keys to current master-key versions
-        reencrypt PATH --conf pipeseal.parquet...   rewrite under new keys; encrypt plaintext
-        verify PATH                              prove every file decrypts
-        keys ...                                 master keys and registry (pipeseal keys help)
-        help                                     this text
-      """;
+@Command(
+    name = "pipeseal",
+    synopsisHeading = "usage: ",
+    customSynopsis = "pipeseal COMMAND [OPTIONS]",
+    mixinStandardHelpOptions = true,
+    versionProvider = PipesealCli.Version.class,
+    description = "Encryption for big-data pipelines: lake jobs and key administration.",
+    footer = {
+      "",
+      "Every command takes --help; options are --x=v or --x v.",
+      "exit codes: 0 done, 1 failed, 2 partly done (the report lists what failed), 64 usage error"
+    },
+    subcommands = {
+      DemoCommand.class,
+      JobCommand.Inventory.class,
+      JobCommand.Rotate.class,
+      JobCommand.Reencrypt.class,
+      JobCommand.Verify.class,
+      KeysCommand.class,
+      HelpCommand.class
+    })
+public final class PipesealCli implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
   private PipesealCli() {}
 
@@ -32,24 +56,93 @@ public final class PipesealCli {
 
   /** Runs one command; never calls {@code System.exit}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0) {
-      err.print(USAGE);
-      return 64;
+    PrintWriter o = writer(out);
+    PrintWriter e = writer(err);
+    try {
+      return commandLine(o, e).execute(args);
+    } finally {
+      o.flush();
+      e.flush();
     }
-    List<String> rest = Arrays.asList(args).subList(1, args.length);
-    return switch (args[0]) {
-      case "demo" -> DemoJob.run(rest, out, err);
-      case "inventory", "rotate", "reencrypt", "verify" -> JobCommand.run(args[0], rest, out, err);
-      case "keys" -> new KeysCli().run(rest.toArray(String[]::new), out, err);
-      case "help", "--help", "-h" -> {
-        out.print(USAGE);
-        yield 0;
-      }
-      default -> {
-        err.println("pipeseal: unknown command '" + args[0] + "'");
-        err.print(USAGE);
-        yield 64;
-      }
-    };
+  }
+
+  /** The whole command tree, writing to {@code out} and {@code err}; not yet run. */
+  static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new PipesealCli());
+    AutoComplete.GenerateCompletion completion = new AutoComplete.GenerateCompletion();
+    cli.addSubcommand("completion", completion);
+    CommandLine completionCommand = cli.getSubcommands().get("completion");
+    completionCommand.getCommandSpec().usageMessage().hidden(false);
+    completionCommand
+        .getCommandSpec()
+        .usageMessage()
+        .description(
+            "Print a bash/zsh completion script for pipeseal:", "  source <(pipeseal completion)");
+    // Arguments starting with '@' are paths, not picocli argument files: --config is the one
+    // way to read settings from a file.
+    cli.setExpandAtFiles(false);
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setParameterExceptionHandler(PipesealCli::usageError);
+    cli.setExecutionExceptionHandler(
+        (ex, command, parseResult) -> {
+          // Our exceptions never carry key material or data, so the message is safe to show;
+          // the stack trace is not printed.
+          command.getErr().println(prefix(command) + ex);
+          return ExitCode.FAILED;
+        });
+    conventions(cli);
+    return cli;
+  }
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "missing command");
+  }
+
+  private static int usageError(ParameterException ex, String[] args) {
+    CommandLine command = ex.getCommandLine();
+    PrintWriter err = command.getErr();
+    String message = ex.getMessage();
+    if (ex instanceof UnmatchedArgumentException u
+        && !command.getSubcommands().isEmpty()
+        && !u.getUnmatched().isEmpty()
+        && !u.getUnmatched().get(0).startsWith("-")) {
+      message = "unknown command '" + u.getUnmatched().get(0) + "'";
+    }
+    err.println(prefix(command) + message);
+    UnmatchedArgumentException.printSuggestions(ex, err);
+    command.usage(err);
+    return ExitCode.USAGE;
+  }
+
+  private static String prefix(CommandLine command) {
+    return command.getCommandSpec().qualifiedName() + ": ";
+  }
+
+  /**
+   * On every command: {@code --help} (and {@code --version}), and the lowercase "usage: " the usage
+   * lines in scripts and docs quote.
+   */
+  private static void conventions(CommandLine command) {
+    CommandSpec spec = command.getCommandSpec();
+    if (!spec.mixins().containsKey("mixinStandardHelpOptions")) {
+      spec.mixinStandardHelpOptions(true);
+    }
+    spec.usageMessage().synopsisHeading("usage: ");
+    command.getSubcommands().values().forEach(PipesealCli::conventions);
+  }
+
+  private static PrintWriter writer(PrintStream stream) {
+    return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+  }
+
+  /** The jobs jar's version, from its manifest when packaged. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = PipesealCli.class.getPackage().getImplementationVersion();
+      return new String[] {"pipeseal " + (v == null ? "(development build)" : v)};
+    }
   }
 }

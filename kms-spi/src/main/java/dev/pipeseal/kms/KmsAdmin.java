@@ -1,6 +1,7 @@
 package dev.pipeseal.kms;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Key management operations a provider may support (the admin CLI and tests use them; data paths
@@ -15,4 +16,13 @@ public interface KmsAdmin {
 
   /** Every master key this provider can see, sorted by name. */
   List<MasterKeyInfo> listKeys();
+
+  /**
+   * Provider-specific administration beyond master keys (for example {@link RecipientAdmin}),
+   * looked up by interface so that admin tools compile against this SPI only and never import a
+   * provider class. Empty when this provider does not offer {@code type}.
+   */
+  default <T> Optional<T> capability(Class<T> type) {
+    return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+  }
 }

@@ -1,6 +1,5 @@
 package dev.pipeseal.jobs.demo;
 
-import dev.pipeseal.crypto.PipesealCryptoException;
 import dev.pipeseal.jobs.JobCommand;
 import dev.pipeseal.jobs.lake.ParquetTail;
 import dev.pipeseal.jobs.report.FileOutcome;
@@ -8,13 +7,10 @@ import dev.pipeseal.jobs.report.FileOutcome.Status;
 import dev.pipeseal.jobs.report.JobReport;
 import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.jobs.run.JobOptions;
-import dev.pipeseal.jobs.run.JobOptions.UsageException;
 import dev.pipeseal.kms.KmsAdmin;
-import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.metrics.KmsMetrics;
-import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.parquet.kms.SharedBridges;
 import dev.pipeseal.parquet.spark.PipesealParquet;
 import dev.pipeseal.registry.rotation.RewrapReport;
@@ -23,8 +19,7 @@ import dev.pipeseal.spark.config.PipesealSparkConfig;
 import dev.pipeseal.spark.keys.KeyServices;
 import dev.pipeseal.spark.task.PipesealValueException;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -42,6 +37,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.parquet.crypto.keytools.KeyToolkit;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code pipeseal demo}: synthetic training data (PII text and 768-d embeddings) written through
@@ -68,57 +64,16 @@ public final class DemoJob {
   private static final String PASSWORD_ENV = "PIPESEAL_KEYSTORE_PASSWORD";
   private static final Pattern EXCEPTION = Pattern.compile("\\b(\\w+Exception)\\b");
 
-  /** Command-line options of the demo. */
+  /** What the demo runs with ({@link DemoCommand} parses it). */
   public record Options(Path dir, int rows, long seed) {
     public Options {
       if (rows < 10) {
         throw new IllegalArgumentException("--rows must be >= 10: " + rows);
       }
     }
-
-    static Options parse(List<String> args) {
-      Path dir = Path.of("pipeseal-demo");
-      int rows = 2_000;
-      long seed = 42;
-      for (int i = 0; i < args.size(); i++) {
-        String a = args.get(i);
-        if (i + 1 >= args.size()) {
-          throw new IllegalArgumentException("option " + a + " needs a value");
-        }
-        switch (a) {
-          case "--dir" -> dir = Path.of(args.get(++i));
-          case "--rows" -> rows = Integer.parseInt(args.get(++i));
-          case "--seed" -> seed = Long.parseLong(args.get(++i));
-          default -> throw new IllegalArgumentException("unknown option " + a);
-        }
-      }
-      return new Options(dir.toAbsolutePath(), rows, seed);
-    }
   }
 
-  /** Entry point used by the CLI: returns the exit code (0 ok, 1 failed, 64 usage). */
-  public static int run(List<String> args, PrintStream out, PrintStream err) {
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      err.println("pipeseal demo: " + e.getMessage());
-      err.println("usage: pipeseal demo [--dir DIR] [--rows N] [--seed S]");
-      return 64;
-    }
-    try {
-      new DemoJob().run(options, out);
-      return 0;
-    } catch (KmsException | RegistryException | PipesealCryptoException | IOException e) {
-      err.println("pipeseal demo: failed: " + e.getMessage());
-      return 1;
-    } catch (UncheckedIOException | IllegalStateException e) {
-      err.println("pipeseal demo: verification failed: " + e.getMessage());
-      return 1;
-    }
-  }
-
-  void run(Options o, PrintStream out) throws IOException {
+  void run(Options o, PrintWriter out) throws IOException {
     long started = System.nanoTime();
     Files.createDirectories(o.dir());
     Map<String, String> kms = new LinkedHashMap<>();
@@ -290,13 +245,13 @@ public final class DemoJob {
     args.add("--conf");
     args.add("pipeseal.parquet.table=" + TABLE);
     args.addAll(List.of(extra));
-    JobReport report;
+    JobOptions options;
     try {
-      report = JobCommand.execute(JobOptions.parse(command, args), line -> {});
-    } catch (UsageException e) {
+      options = JobCommand.options(command, args);
+    } catch (ParameterException e) {
       throw new IllegalStateException(command + ": " + e.getMessage(), e);
     }
-    return report;
+    return JobCommand.execute(options, line -> {});
   }
 
   /** The report of a job that must have succeeded on every file. */

@@ -1,6 +1,6 @@
 /**
- * Admin command line for master keys and the key registry: {@code pipeseal keys create | list |
- * describe | rotate | rewrap | compact}. Entry point {@link dev.pipeseal.jobs.keys.KeysCli}; the
- * exit codes are in {@link dev.pipeseal.jobs.keys.ExitCode}.
+ * {@code pipeseal keys}: master keys ({@code create | list | describe | rotate}), the key registry
+ * ({@code rewrap | compact}) and provider-specific administration reached through capabilities of
+ * the KMS SPI ({@code recipient ...}). Entry point {@link dev.pipeseal.jobs.keys.KeysCommand}.
  */
 package dev.pipeseal.jobs.keys;

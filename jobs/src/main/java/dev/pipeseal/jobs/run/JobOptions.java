@@ -1,17 +1,12 @@
 package dev.pipeseal.jobs.run;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import dev.pipeseal.jobs.cli.SharedOptions;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
- * A parsed job command line; {@link #parse} is the only parser, and every default lives there.
+ * What one lake job runs with, as the job commands ({@code dev.pipeseal.jobs.JobCommand}) parse and
+ * check it; every default lives in their option declarations.
  *
  * @param command {@code inventory}, {@code rotate}, {@code reencrypt} or {@code verify}
  * @param path lake root or one file; null only for {@code rotate --registry} alone
@@ -51,130 +46,10 @@ public record JobOptions(
     boolean quiet,
     Map<String, String> properties) {
   public static final List<String> COMMANDS = List.of("inventory", "rotate", "reencrypt", "verify");
-  static final int DEFAULT_BATCH = 1000;
-  static final String FACTORY = "dev.pipeseal.parquet.crypto.PipesealCryptoFactory";
+  public static final String FACTORY = "dev.pipeseal.parquet.crypto.PipesealCryptoFactory";
 
   public JobOptions {
     properties = Map.copyOf(properties);
-  }
-
-  /** Invalid command lines and option values. */
-  public static final class UsageException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    public UsageException(String message) {
-      super(message);
-    }
-  }
-
-  public static JobOptions parse(String command, List<String> args) throws UsageException {
-    if (!COMMANDS.contains(command)) {
-      throw new UsageException("unknown job '" + command + "'");
-    }
-    List<String> operands = new ArrayList<>();
-    Map<String, String> props = new LinkedHashMap<>();
-    Map<String, String> overrides = new LinkedHashMap<>();
-    String registry = null;
-    String key = null;
-    String checkpoint = null;
-    String report = null;
-    String engine = "spark";
-    boolean dryRun = false;
-    boolean restart = false;
-    boolean json = false;
-    boolean quiet = false;
-    int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
-    int batch = DEFAULT_BATCH;
-    double rate = 0;
-    double sample = 1;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      switch (a) {
-        case "--dry-run" -> dryRun = true;
-        case "--restart" -> restart = true;
-        case "--json" -> json = true;
-        case "--quiet" -> quiet = true;
-        case "--kms" -> overrides.put("pipeseal.kms.uri", value(args, ++i, a));
-        case "--config" -> props.putAll(load(value(args, ++i, a)));
-        case "--conf" -> {
-          String kv = value(args, ++i, a);
-          int eq = kv.indexOf('=');
-          if (eq <= 0) {
-            throw new UsageException("--conf needs KEY=VALUE, got '" + kv + "'");
-          }
-          overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
-        case "--registry" -> registry = value(args, ++i, a);
-        case "--key" -> key = value(args, ++i, a);
-        case "--checkpoint" -> checkpoint = value(args, ++i, a);
-        case "--report" -> report = value(args, ++i, a);
-        case "--engine" -> engine = value(args, ++i, a);
-        case "--parallelism" -> parallelism = intValue(a, value(args, ++i, a), 1, 100_000);
-        case "--batch" -> batch = intValue(a, value(args, ++i, a), 1, 1_000_000);
-        case "--kms-rate" -> rate = doubleValue(a, value(args, ++i, a), 0, 1e9);
-        case "--sample" -> sample = doubleValue(a, value(args, ++i, a), 0, 1);
-        default -> {
-          if (a.startsWith("--")) {
-            throw new UsageException("unknown option " + a);
-          }
-          operands.add(a);
-        }
-      }
-    }
-    props.putAll(overrides);
-    if (operands.size() > 1) {
-      throw new UsageException("one PATH only, got " + operands);
-    }
-    String path = operands.isEmpty() ? null : operands.get(0);
-    if (path == null && !(command.equals("rotate") && registry != null)) {
-      throw new UsageException(command + " needs a PATH");
-    }
-    if (registry != null && !command.equals("rotate") && !command.equals("inventory")) {
-      throw new UsageException("--registry applies to rotate and inventory only");
-    }
-    if (key != null && !command.equals("rotate")) {
-      throw new UsageException("--key applies to rotate only");
-    }
-    if (key != null && registry == null) {
-      throw new UsageException("--key needs --registry");
-    }
-    if (!engine.equals("spark") && !engine.equals("local")) {
-      throw new UsageException("--engine is spark or local, got '" + engine + "'");
-    }
-    if (sample <= 0) {
-      throw new UsageException("--sample must be in (0, 1]");
-    }
-    if (!command.equals("inventory") && !props.containsKey("pipeseal.kms.uri")) {
-      throw new UsageException(command + " needs a KMS: --kms URI or pipeseal.kms.uri in --config");
-    }
-    props.putIfAbsent("parquet.crypto.factory.class", FACTORY);
-    if (command.equals("reencrypt")) {
-      if (!hasWritePolicy(props)) {
-        throw new UsageException(
-            "reencrypt needs the target policy: pipeseal.parquet.columns.KEY=... and/or"
-                + " pipeseal.parquet.footer.key=KEY (--conf or --config)");
-      }
-    }
-    if (checkpoint == null && path != null) {
-      checkpoint = defaultCheckpoint(path, command);
-    }
-    return new JobOptions(
-        command,
-        path,
-        registry,
-        key,
-        dryRun,
-        checkpoint,
-        restart,
-        report,
-        json,
-        engine,
-        parallelism,
-        batch,
-        rate,
-        sample,
-        quiet,
-        props);
   }
 
   /** A policy that encrypts: the rewrite of {@code rotate} and {@code reencrypt} needs one. */
@@ -188,64 +63,18 @@ public record JobOptions(
   }
 
   /** Beside the data, in a directory readers ignore ({@code _} prefix). */
-  static String defaultCheckpoint(String path, String command) {
+  public static String defaultCheckpoint(String path, String command) {
     String base = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     return base + "/_pipeseal/checkpoint-" + command;
   }
 
   /** The bridge settings only ({@code pipeseal.kms.*}), as the KMS bridge wants them. */
   public Map<String, String> kmsProperties() {
-    Map<String, String> m = new LinkedHashMap<>();
-    properties.forEach(
-        (k, v) -> {
-          if (k.startsWith("pipeseal.kms.")) {
-            m.put(k, v);
-          }
-        });
-    return m;
+    return SharedOptions.kmsProperties(properties);
   }
 
-  private static String value(List<String> args, int i, String option) throws UsageException {
-    if (i >= args.size()) {
-      throw new UsageException(option + " needs a value");
-    }
-    return args.get(i);
-  }
-
-  private static int intValue(String option, String v, int min, int max) throws UsageException {
-    try {
-      int n = Integer.parseInt(v);
-      if (n < min || n > max) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new UsageException(option + " must be " + min + ".." + max + ", got '" + v + "'");
-    }
-  }
-
-  private static double doubleValue(String option, String v, double min, double max)
-      throws UsageException {
-    try {
-      double d = Double.parseDouble(v);
-      if (!(d >= min && d <= max)) {
-        throw new NumberFormatException();
-      }
-      return d;
-    } catch (NumberFormatException e) {
-      throw new UsageException(option + " must be " + min + ".." + max + ", got '" + v + "'");
-    }
-  }
-
-  private static Map<String, String> load(String file) throws UsageException {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(Path.of(file))) {
-      p.load(r);
-    } catch (IOException e) {
-      throw new UsageException("cannot read --config " + file + ": " + e.getMessage());
-    }
-    Map<String, String> m = new LinkedHashMap<>();
-    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
-    return m;
+  /** The key registry's options ({@code pipeseal.registry.*}), as the registry wants them. */
+  public Map<String, String> registryProperties() {
+    return SharedOptions.registryProperties(properties);
   }
 }

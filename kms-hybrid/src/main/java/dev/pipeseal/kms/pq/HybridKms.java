@@ -9,6 +9,7 @@ import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.KmsProviders;
 import dev.pipeseal.kms.MasterKeyInfo;
+import dev.pipeseal.kms.RecipientAdmin;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.secret.SecretSource;
@@ -39,7 +40,7 @@ import java.util.function.Supplier;
  *
  * <p>Operations complete synchronously on the caller's thread: all work is local.
  */
-public final class HybridKms implements Kms, KmsAdmin {
+public final class HybridKms implements Kms, KmsAdmin, RecipientAdmin {
   /** Provider id recorded in wrapped keys. */
   public static final String PROVIDER_ID = "hybrid";
 
@@ -183,6 +184,7 @@ public final class HybridKms implements Kms, KmsAdmin {
   }
 
   /** The current public key of one recipient, for {@code export-public}. */
+  @Override
   public Optional<String> exportPublic(String recipient) {
     NavigableMap<Integer, RecipientPublicKey> versions = recipients.keys().get(recipient);
     return versions == null
@@ -191,6 +193,7 @@ public final class HybridKms implements Kms, KmsAdmin {
   }
 
   /** Fingerprint of the current public key of {@code recipient}, for listings. */
+  @Override
   public Optional<String> fingerprint(String recipient) {
     NavigableMap<Integer, RecipientPublicKey> versions = recipients.keys().get(recipient);
     return versions == null

@@ -1,6 +1,6 @@
-package dev.pipeseal.jobs.keys;
+package dev.pipeseal.jobs.cli;
 
-/** Process exit codes scripts can rely on. */
+/** Process exit codes of every {@code pipeseal} command; scripts and schedulers rely on them. */
 public final class ExitCode {
   /** Everything done. */
   public static final int OK = 0;
