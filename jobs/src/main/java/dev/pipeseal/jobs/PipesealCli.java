@@ -67,17 +67,16 @@ public final class PipesealCli implements Callable<Integer> {
   }
 
   /** The whole command tree, writing to {@code out} and {@code err}; not yet run. */
-  static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new PipesealCli());
-    AutoComplete.GenerateCompletion completion = new AutoComplete.GenerateCompletion();
-    cli.addSubcommand("completion", completion);
-    CommandLine completionCommand = cli.getSubcommands().get("completion");
-    completionCommand.getCommandSpec().usageMessage().hidden(false);
-    completionCommand
+    CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
+    completion.getCommandSpec().name("completion");
+    completion
         .getCommandSpec()
         .usageMessage()
-        .description(
-            "Print a bash/zsh completion script for pipeseal:", "  source <(pipeseal completion)");
+        .hidden(false)
+        .description("Print the bash/zsh completion script: source <(pipeseal completion)");
+    cli.addSubcommand(completion);
     // Arguments starting with '@' are paths, not picocli argument files: --config is the one
     // way to read settings from a file.
     cli.setExpandAtFiles(false);

@@ -1,9 +1,10 @@
 package dev.pipeseal.jobs.keys;
 
-import static dev.pipeseal.jobs.keys.CliOptionsTest.print;
+import static dev.pipeseal.jobs.keys.KeysOptionsTest.print;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.jobs.PipesealCli;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsProviders;
@@ -42,20 +43,20 @@ class KeysCliHsmTest {
     props = dir.resolve("kms.properties");
     Files.writeString(
         props,
-        "uri="
+        "pipeseal.kms.uri="
             + URI
-            + "\npipeseal.kms.library="
+            + "\npipeseal.kms.provider.library="
             + hsm.library()
-            + "\npipeseal.kms.token=pipeseal-cli\n");
+            + "\npipeseal.kms.provider.token=pipeseal-cli\n");
   }
 
   private int run(String... args) {
     out.reset();
     err.reset();
-    List<String> all = new ArrayList<>(List.of("--config", props.toString()));
-    all.add("-Dpipeseal.kms.pin=file:" + hsm.pinFile());
+    List<String> all = new ArrayList<>(List.of("keys", "--config", props.toString()));
+    all.add("--conf=pipeseal.kms.provider.pin=file:" + hsm.pinFile());
     all.addAll(List.of(args));
-    return new KeysCli().run(all.toArray(String[]::new), print(out), print(err));
+    return PipesealCli.run(all.toArray(String[]::new), print(out), print(err));
   }
 
   private String stdout() {

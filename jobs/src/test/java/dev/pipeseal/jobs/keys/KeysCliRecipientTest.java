@@ -2,6 +2,8 @@ package dev.pipeseal.jobs.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pipeseal.jobs.PipesealCli;
+import dev.pipeseal.jobs.cli.ExitCode;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsProviders;
@@ -35,21 +37,23 @@ class KeysCliRecipientTest {
         List.of(
             "--kms",
             uri,
-            "-Dpipeseal.kms.private-keys=" + dir.resolve("recipients.p12"),
-            "-Dpipeseal.kms.password=file:" + pass,
-            "-Dpipeseal.kms.create=true");
+            "--conf",
+            "pipeseal.kms.provider.private-keys=" + dir.resolve("recipients.p12"),
+            "--conf",
+            "pipeseal.kms.provider.password=file:" + pass,
+            "--conf=pipeseal.kms.provider.create=true");
   }
 
   private int run(List<String> options, String... args) {
     out = new ByteArrayOutputStream();
     err = new ByteArrayOutputStream();
-    List<String> all = new ArrayList<>(List.of(args));
+    List<String> all = new ArrayList<>(List.of("keys"));
+    all.addAll(List.of(args));
     all.addAll(options);
-    return new KeysCli()
-        .run(
-            all.toArray(String[]::new),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return PipesealCli.run(
+        all.toArray(String[]::new),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   private String out() {
@@ -120,8 +124,10 @@ class KeysCliRecipientTest {
         List.of(
             "--kms",
             "local://" + dir.resolve("keys.p12"),
-            "-Dpipeseal.kms.password=file:" + pass,
-            "-Dpipeseal.kms.create=true");
+            "--conf",
+            "pipeseal.kms.provider.password=file:" + pass,
+            "--conf",
+            "pipeseal.kms.provider.create=true");
     assertThat(run(local, "recipient", "list")).isEqualTo(ExitCode.USAGE);
     assertThat(err()).contains("needs the hybrid provider");
   }
