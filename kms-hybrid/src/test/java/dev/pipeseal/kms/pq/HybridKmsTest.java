@@ -7,10 +7,12 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.KmsProviders;
 import dev.pipeseal.kms.MasterKeyInfo;
+import dev.pipeseal.kms.RecipientAdmin;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
@@ -57,6 +59,20 @@ class HybridKmsTest {
 
   static byte[] material(DataKey key) {
     return key.withMaterial(byte[]::clone);
+  }
+
+  @Test
+  void recipientAdministrationIsACapabilityOfTheSpi() {
+    KmsAdmin asAdmin = writer; // what an admin tool holds: SPI types only
+    RecipientAdmin recipients = asAdmin.capability(RecipientAdmin.class).orElseThrow();
+    assertThat(recipients.exportPublic("data-team").orElseThrow())
+        .startsWith("{\"v\":1,\"recipient\":\"data-team\",\"version\":\"1\"")
+        .doesNotContain("private");
+    assertThat(recipients.fingerprint("break-glass").orElseThrow()).matches("[0-9a-f]{16}");
+    assertThat(recipients.exportPublic("nobody")).isEmpty();
+    assertThat(recipients.fingerprint("nobody")).isEmpty();
+    // A capability the provider does not offer is empty, not an error.
+    assertThat(asAdmin.capability(Runnable.class)).isEmpty();
   }
 
   @Test
