@@ -1,6 +1,6 @@
 /**
- * The {@code pipeseal} command line: one entry point for the jobs platform teams schedule (demo
- * now; rotation, re-encryption, inventory and verification as they land) and for the key admin
- * commands of the bridge.
+ * The {@code pipeseal} command line (picocli): one entry point, {@link
+ * dev.pipeseal.jobs.PipesealCli}, for the demo, the lake jobs platform teams schedule (inventory,
+ * rotate, reencrypt, verify) and key administration ({@code keys}), with one option syntax.
  */
 package dev.pipeseal.jobs;

@@ -1,7 +1,6 @@
 package dev.pipeseal.jobs.run;
 
 import dev.pipeseal.jobs.cli.SharedOptions;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,7 +44,6 @@ public record JobOptions(
     double sample,
     boolean quiet,
     Map<String, String> properties) {
-  public static final List<String> COMMANDS = List.of("inventory", "rotate", "reencrypt", "verify");
   public static final String FACTORY = "dev.pipeseal.parquet.crypto.PipesealCryptoFactory";
 
   public JobOptions {
