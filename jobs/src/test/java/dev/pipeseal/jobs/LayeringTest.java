@@ -30,8 +30,6 @@ class LayeringTest {
         .and()
         .doNotHaveFullyQualifiedName(JobCommand.class.getName())
         .and()
-        .doNotHaveFullyQualifiedName("dev.pipeseal.jobs.keys.KeysCli")
-        .and()
         .resideOutsideOfPackage("dev.pipeseal.jobs.demo..")
         .should(com.tngtech.archunit.library.GeneralCodingRules.ACCESS_STANDARD_STREAMS)
         .check(JOBS);
