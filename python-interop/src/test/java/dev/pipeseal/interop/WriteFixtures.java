@@ -3,7 +3,7 @@ package dev.pipeseal.interop;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pipeseal.jobs.JobCommand;
+import dev.pipeseal.jobs.PipesealCli;
 import dev.pipeseal.kafka.serde.EncryptingSerializer;
 import dev.pipeseal.parquet.spark.PipesealParquet;
 import dev.pipeseal.spark.PipesealExtensions;
@@ -264,7 +264,7 @@ public final class WriteFixtures {
         .partitionBy("day")
         .parquet(path("lake_ext"));
     // The rotate job rewraps the external key material and the registry records.
-    List<String> args = new ArrayList<>(List.of(path("lake_ext"), "--quiet"));
+    List<String> args = new ArrayList<>(List.of("rotate", path("lake_ext"), "--quiet"));
     kms2.forEach(
         (k, v) -> {
           args.add("--conf");
@@ -275,9 +275,8 @@ public final class WriteFixtures {
             "--conf", "pipeseal.parquet.table=interop.lake", "--registry", registry.toString()));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int rc =
-        JobCommand.run(
-            "rotate",
-            args,
+        PipesealCli.run(
+            args.toArray(String[]::new),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(out, true, StandardCharsets.UTF_8));
     if (rc != 0) {
