@@ -75,7 +75,8 @@ public final class HybridKms implements Kms, KmsAdmin {
                 config.sealKey(),
                 config.create());
       } else if (!config.writeOnly()) {
-        char[] password = secrets.resolve(config.password(), PROVIDER_ID, HybridConfig.PASSWORD);
+        char[] password =
+            secrets.resolve(config.password(), PROVIDER_ID, HybridConfig.PASSWORD.name());
         try {
           store = RecipientKeyStore.open(config.privateKeys(), password, config.create());
         } finally {
@@ -223,7 +224,7 @@ public final class HybridKms implements Kms, KmsAdmin {
           name,
           name,
           "recipient keys are created and rotated where the private key store is; configure '"
-              + HybridConfig.PRIVATE_KEYS
+              + HybridConfig.PRIVATE_KEYS.name()
               + "'");
     }
     NavigableMap<Integer, RecipientPublicKey> existing = recipients.keys().get(name);

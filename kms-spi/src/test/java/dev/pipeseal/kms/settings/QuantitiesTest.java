@@ -19,6 +19,18 @@ class QuantitiesTest {
         .isEqualTo(Duration.ofSeconds(90));
   }
 
+  /** The forms the KMS bridge's own duration parser accepted before the toolkit. */
+  @Test
+  void bridgeDurationForms() {
+    assertThat(Quantities.duration("250ms", ChronoUnit.SECONDS)).isEqualTo(Duration.ofMillis(250));
+    assertThat(Quantities.duration("10s", ChronoUnit.SECONDS)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(Quantities.duration("5m", ChronoUnit.SECONDS)).isEqualTo(Duration.ofMinutes(5));
+    assertThat(Quantities.duration("2h", ChronoUnit.SECONDS)).isEqualTo(Duration.ofHours(2));
+    assertThat(Quantities.duration("1d", ChronoUnit.SECONDS)).isEqualTo(Duration.ofDays(1));
+    assertThat(Quantities.duration("PT1M30S", ChronoUnit.SECONDS))
+        .isEqualTo(Duration.ofSeconds(90));
+  }
+
   @Test
   void bareNumberIsInThePropertysUnit() {
     assertThat(Quantities.duration("30", ChronoUnit.SECONDS)).isEqualTo(Duration.ofSeconds(30));
