@@ -56,7 +56,7 @@ class Pkcs11ConfigTest {
   void kebabNamesAndTheirDeprecatedAliases() {
     Pkcs11Config current =
         Pkcs11Config.parse(
-            URI.create("pkcs11:"),
+            URI.create("pkcs11:object=x"),
             Map.of(
                 Pkcs11Config.LIBRARY.name(),
                 "/l.so",
@@ -70,7 +70,7 @@ class Pkcs11ConfigTest {
     assertThat(current.refresh()).isEqualTo(Duration.ofMinutes(5));
     Pkcs11Config old =
         Pkcs11Config.parse(
-            URI.create("pkcs11:"),
+            URI.create("pkcs11:object=x"),
             Map.of(
                 Pkcs11Config.LIBRARY.name(),
                 "/l.so",

@@ -1,6 +1,7 @@
 package dev.pipeseal.kms.settings;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,8 @@ public record PropertySet(
     Objects.requireNonNull(title, "title");
     Objects.requireNonNull(prefix, "prefix");
     properties = List.copyOf(properties);
-    passThrough = Map.copyOf(new LinkedHashMap<>(passThrough));
+    // Ordered, so that the generated settings table is stable.
+    passThrough = Collections.unmodifiableMap(new LinkedHashMap<>(passThrough));
     Map<String, Property<?>> seen = new LinkedHashMap<>();
     for (Property<?> p : properties) {
       for (String n : names(p)) {
