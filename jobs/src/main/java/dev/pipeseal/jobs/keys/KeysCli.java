@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
@@ -95,8 +96,8 @@ public final class KeysCli {
     URI uri = URI.create(options.kmsUri());
     try (Kms kms =
         KmsBridge.assemble(
-            KmsProviders.open(uri, options.config()),
-            KmsBridgeConfig.defaults(uri, options.config()),
+            KmsProviders.open(uri, providerSettings(options.config())),
+            KmsBridgeConfig.defaults(uri, providerSettings(options.config())),
             Clock.systemUTC())) {
       return execute(options, kms, out, err);
     } catch (KmsException | RegistryException e) {
@@ -136,7 +137,8 @@ public final class KeysCli {
   }
 
   private int rewrap(CliOptions options, Kms kms, PrintStream out, PrintStream err) {
-    try (KeyRegistry registry = KeyRegistries.open(options.registry(), options.config())) {
+    try (KeyRegistry registry =
+        KeyRegistries.open(options.registry(), registrySettings(options.config()))) {
       RewrapReport report =
           new RegistryRewrapper(
                   kms,
@@ -185,7 +187,8 @@ public final class KeysCli {
   }
 
   private static int compact(CliOptions options, PrintStream out, PrintStream err) {
-    try (KeyRegistry registry = KeyRegistries.open(options.registry(), options.config())) {
+    try (KeyRegistry registry =
+        KeyRegistries.open(options.registry(), registrySettings(options.config()))) {
       int removed = registry.compact();
       if (options.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -258,5 +261,20 @@ public final class KeysCli {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  // The --config file mixes the provider's settings with "uri" and the registry's "registry.*";
+  // each reader rejects names it does not know, so each gets only its own.
+  private static Map<String, String> providerSettings(Map<String, String> config) {
+    Map<String, String> out = new TreeMap<>(config);
+    out.remove("uri");
+    out.keySet().removeIf(k -> k.startsWith("registry."));
+    return out;
+  }
+
+  private static Map<String, String> registrySettings(Map<String, String> config) {
+    Map<String, String> out = new TreeMap<>(config);
+    out.keySet().removeIf(k -> !k.startsWith("registry."));
+    return out;
   }
 }
