@@ -43,9 +43,9 @@ final class PqBench {
       Files.writeString(pass, "bench-password\n");
       URI uri = URI.create("hybrid://" + dir.resolve("recipients.pub"));
       Map<String, String> readerConfig = new HashMap<>();
-      readerConfig.put(HybridConfig.PRIVATE_KEYS, dir.resolve("recipients.p12").toString());
-      readerConfig.put(HybridConfig.PASSWORD, "file:" + pass);
-      readerConfig.put(HybridConfig.CREATE, "true");
+      readerConfig.put(HybridConfig.PRIVATE_KEYS.name(), dir.resolve("recipients.p12").toString());
+      readerConfig.put(HybridConfig.PASSWORD.name(), "file:" + pass);
+      readerConfig.put(HybridConfig.CREATE.name(), "true");
       SecretSource secrets = SecretSource.system();
       try (HybridKms reader = HybridKms.open(HybridConfig.parse(uri, readerConfig), secrets);
           LocalKms local =

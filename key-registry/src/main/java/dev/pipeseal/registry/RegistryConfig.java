@@ -1,10 +1,15 @@
 package dev.pipeseal.registry;
 
+import dev.pipeseal.kms.settings.Property;
+import dev.pipeseal.kms.settings.PropertySet;
+import dev.pipeseal.kms.settings.Settings;
+import dev.pipeseal.kms.settings.SettingsException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How to open a registry; parsed only by {@link #parse}.
@@ -14,13 +19,9 @@ import java.util.Objects;
  * @param cacheSize records kept in the in-memory read cache (0 disables it)
  */
 public record RegistryConfig(URI location, Store store, int cacheSize) {
-  /** Config key: {@code auto} (default), {@code local} or {@code hadoop}. */
-  public static final String STORE = "registry.store";
-
-  /** Config key: read cache size, default {@value #DEFAULT_CACHE_SIZE}. */
-  public static final String CACHE_SIZE = "registry.cacheSize";
-
   public static final int DEFAULT_CACHE_SIZE = 10_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryConfig.class);
 
   /** Store implementations. */
   public enum Store {
@@ -33,6 +34,27 @@ public record RegistryConfig(URI location, Store store, int cacheSize) {
     /** A Hadoop {@code FileSystem}; needs the Hadoop client on the classpath. */
     HADOOP
   }
+
+  public static final Property<Store> STORE =
+      Property.choice(
+          "registry.store",
+          Store.class,
+          Store.AUTO,
+          "Registry store: auto (file: locations use local, others hadoop), local (java.nio) or"
+              + " hadoop (a Hadoop FileSystem).");
+
+  public static final Property<Integer> CACHE_SIZE =
+      Property.integer(
+              "registry.cache-size",
+              DEFAULT_CACHE_SIZE,
+              0,
+              Integer.MAX_VALUE,
+              "Registry records kept in the in-memory read cache (0 disables it).")
+          .withAliases("registry.cacheSize");
+
+  /** The options {@link #parse} reads. */
+  public static final PropertySet PROPERTIES =
+      PropertySet.of("key registry", "", STORE, CACHE_SIZE);
 
   public RegistryConfig {
     Objects.requireNonNull(location, "location");
@@ -50,33 +72,23 @@ public record RegistryConfig(URI location, Store store, int cacheSize) {
   }
 
   /**
-   * Parses a location (a plain path or a URI with a scheme) and options; unknown option keys are
-   * ignored.
+   * Parses a location (a plain path or a URI with a scheme) and options ({@link #PROPERTIES});
+   * unknown option names are rejected, deprecated ones logged.
    *
-   * @throws IllegalArgumentException on an invalid value
+   * @throws IllegalArgumentException on an invalid value or unknown option
    */
   public static RegistryConfig parse(String location, Map<String, String> options) {
     Objects.requireNonNull(location, "location");
     if (location.isBlank()) {
       throw new IllegalArgumentException("registry location is empty");
     }
-    Store store;
     try {
-      store = Store.valueOf(options.getOrDefault(STORE, "auto").trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          STORE + " must be auto, local or hadoop: '" + options.get(STORE) + "'");
+      Settings settings =
+          Settings.of(options).withSource("registry").withWarnings(LOG::warn).validate(PROPERTIES);
+      return new RegistryConfig(toUri(location), settings.get(STORE), settings.get(CACHE_SIZE));
+    } catch (SettingsException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-    int cacheSize;
-    try {
-      cacheSize =
-          Integer.parseInt(
-              options.getOrDefault(CACHE_SIZE, String.valueOf(DEFAULT_CACHE_SIZE)).trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          CACHE_SIZE + " must be an integer: '" + options.get(CACHE_SIZE) + "'");
-    }
-    return new RegistryConfig(toUri(location), store, cacheSize);
   }
 
   private static URI toUri(String location) {

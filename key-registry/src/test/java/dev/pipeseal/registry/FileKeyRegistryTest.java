@@ -319,17 +319,30 @@ class FileKeyRegistryTest {
     assertThat(RegistryConfig.parse("hdfs://nn:8020/reg", Map.of()).store())
         .isEqualTo(RegistryConfig.Store.HADOOP);
     assertThat(
-            RegistryConfig.parse("file:///tmp/x", Map.of(RegistryConfig.STORE, "hadoop")).store())
+            RegistryConfig.parse("file:///tmp/x", Map.of(RegistryConfig.STORE.name(), "hadoop"))
+                .store())
         .isEqualTo(RegistryConfig.Store.HADOOP);
     assertThat(RegistryConfig.parse("/x", Map.of()).cacheSize())
         .isEqualTo(RegistryConfig.DEFAULT_CACHE_SIZE);
-    assertThatThrownBy(() -> RegistryConfig.parse("/x", Map.of(RegistryConfig.STORE, "nfs")))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> RegistryConfig.parse("/x", Map.of(RegistryConfig.CACHE_SIZE, "-1")))
+    assertThatThrownBy(() -> RegistryConfig.parse("/x", Map.of(RegistryConfig.STORE.name(), "nfs")))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(
-            () -> RegistryConfig.parse("hdfs://nn/x", Map.of(RegistryConfig.STORE, "local")))
+            () -> RegistryConfig.parse("/x", Map.of(RegistryConfig.CACHE_SIZE.name(), "-1")))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> RegistryConfig.parse("hdfs://nn/x", Map.of(RegistryConfig.STORE.name(), "local")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void configCacheSizeKebabNameAndDeprecatedAlias() {
+    assertThat(RegistryConfig.parse("/x", Map.of("registry.cache-size", "7")).cacheSize())
+        .isEqualTo(7);
+    assertThat(RegistryConfig.parse("/x", Map.of("registry.cacheSize", "8")).cacheSize())
+        .isEqualTo(8);
+    assertThatThrownBy(() -> RegistryConfig.parse("/x", Map.of("registry.cache-sise", "8")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nearest valid name: 'registry.cache-size'");
   }
 
   @Test

@@ -27,7 +27,8 @@ class HadoopFileSystemStoreTest {
   @TempDir Path dir;
 
   private KeyRegistry open() {
-    return KeyRegistries.open(dir.toUri().toString(), Map.of(RegistryConfig.STORE, "hadoop"));
+    return KeyRegistries.open(
+        dir.toUri().toString(), Map.of(RegistryConfig.STORE.name(), "hadoop"));
   }
 
   @Test

@@ -88,7 +88,8 @@ class RegistryAliasTest {
   void hadoopStoreSharesTheLayout() throws Exception {
     try (KeyRegistry local = KeyRegistries.open(dir);
         KeyRegistry hadoop =
-            KeyRegistries.open(dir.toUri().toString(), Map.of(RegistryConfig.STORE, "hadoop"))) {
+            KeyRegistries.open(
+                dir.toUri().toString(), Map.of(RegistryConfig.STORE.name(), "hadoop"))) {
       KeyId a = local.register(FileKeyRegistryTest.key("pii", "1", 4));
       KeyId b = hadoop.register(FileKeyRegistryTest.key("pii", "1", 5));
       assertThat(hadoop.aliasIfAbsent("deterministic/pii", b)).isEqualTo(b);

@@ -1,7 +1,7 @@
 package dev.pipeseal.kms;
 
 /** Provider configuration is invalid (bad URI, missing key store, wrong password). Not retried. */
-public final class KmsConfigException extends KmsException {
+public class KmsConfigException extends KmsException {
   private static final long serialVersionUID = 1L;
 
   public KmsConfigException(String provider, String keyName, String message) {

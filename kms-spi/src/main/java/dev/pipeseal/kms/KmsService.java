@@ -1,5 +1,6 @@
 package dev.pipeseal.kms;
 
+import dev.pipeseal.kms.settings.PropertySet;
 import java.net.URI;
 import java.util.Map;
 
@@ -16,8 +17,18 @@ public interface KmsService {
 
   /**
    * Opens a provider. {@code config} holds provider settings (passwords are given as references
-   * such as {@code env:NAME} or {@code file:/path}, never inline in logs); unknown keys are
-   * ignored, invalid values raise {@link KmsConfigException}.
+   * such as {@code env:NAME} or {@code file:/path}, never inline); unknown keys and invalid values
+   * raise {@link KmsConfigException} (a {@link dev.pipeseal.kms.settings.SettingsException} naming
+   * the setting).
    */
   Kms create(URI uri, Map<String, String> config);
+
+  /**
+   * The provider's settings, declared once: checked by {@link KmsProviders#open(URI, Map,
+   * java.util.function.Consumer)} before {@link #create} and listed in {@code docs/settings.md}.
+   * Null (the default, for providers written before the settings toolkit) skips the check.
+   */
+  default PropertySet properties() {
+    return null;
+  }
 }

@@ -55,6 +55,21 @@ class ConfigAndValuesTest {
   }
 
   @Test
+  void registryCacheSizeOldSpellingIsADeprecatedAlias() {
+    PipesealSparkConfig old =
+        PipesealSparkConfig.parse(with("spark.pipeseal.registry.cacheSize", "7"));
+    assertThat(old.registryCacheSize()).isEqualTo(7);
+    assertThat(old.registryOptions()).containsEntry("registry.cache-size", "7");
+    assertThat(
+            PipesealSparkConfig.parse(with("spark.pipeseal.registry.cache-size", "8"))
+                .registryCacheSize())
+        .isEqualTo(8);
+    assertThatThrownBy(
+            () -> PipesealSparkConfig.parse(with("spark.pipeseal.registry.locaton", "x")))
+        .hasMessageContaining("nearest valid name: 'spark.pipeseal.registry.location'");
+  }
+
+  @Test
   void tagsAreStable() {
     // Pinned forever: every value ever written carries one of these bytes.
     assertThat(ValueType.STRING.tag()).isEqualTo((byte) 0x11);

@@ -88,7 +88,7 @@ final class ConverterSettings {
                 "Key store password reference (env:NAME or file:/path), for local:// stores.");
     if (writer) {
       d.define(
-          SerdeConfig.PREFIX + SerdeConfig.MASTER_KEY,
+          SerdeConfig.PREFIX + SerdeConfig.MASTER_KEY.name(),
           ConfigDef.Type.STRING,
           null,
           ConfigDef.Importance.HIGH,
@@ -96,7 +96,7 @@ final class ConverterSettings {
               + " serializer's (docs/kafka.md).");
     } else {
       d.define(
-          SerdeConfig.PREFIX + SerdeConfig.PLAINTEXT,
+          SerdeConfig.PREFIX + SerdeConfig.PLAINTEXT.name(),
           ConfigDef.Type.STRING,
           "reject",
           ConfigDef.Importance.MEDIUM,

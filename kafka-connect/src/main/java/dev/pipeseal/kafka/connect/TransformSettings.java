@@ -23,7 +23,11 @@ final class TransformSettings {
   // Serializer settings with no meaning for a transformation: refused so a copied producer
   // configuration does not silently half-apply.
   private static final Set<String> NOT_FOR_TRANSFORMS =
-      Set.of(SerdeConfig.MODE, SerdeConfig.SERIALIZER, SerdeConfig.DESERIALIZER, SerdeConfig.SERDE);
+      Set.of(
+          SerdeConfig.MODE.name(),
+          SerdeConfig.SERIALIZER.name(),
+          SerdeConfig.DESERIALIZER.name(),
+          SerdeConfig.SERDE.name());
 
   private final SerdeConfig serde;
 

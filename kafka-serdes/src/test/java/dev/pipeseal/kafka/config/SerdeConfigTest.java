@@ -91,6 +91,15 @@ class SerdeConfigTest {
   }
 
   @Test
+  void typoSuggestsTheNearestValidName() {
+    Map<String, Object> p = base();
+    p.put("pipeseal.value.master_key", "x");
+    assertThatThrownBy(() -> SerdeConfig.fromProperties(p, false))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("nearest valid name: 'pipeseal.master-key'");
+  }
+
+  @Test
   void writersNeedAMasterKeyOrDeterministicDek() {
     assertThatThrownBy(() -> SerdeConfig.fromProperties(base(), false).requireWriterSettings())
         .isInstanceOf(ConfigException.class)

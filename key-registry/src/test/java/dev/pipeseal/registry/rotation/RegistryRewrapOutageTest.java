@@ -41,7 +41,7 @@ class RegistryRewrapOutageTest {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("pipeseal.kms.uri", server.uri().toString());
     server.clientConfig().forEach((k, v) -> props.put("pipeseal.kms.provider." + k, v));
-    props.put("pipeseal.kms.provider.timeout.seconds", "3");
+    props.put("pipeseal.kms.provider.timeout", "3s");
     // Every record is a Hadoop EEK of its own, so the outage hits records, not one KEK.
     props.put("pipeseal.kms.kek.enabled", "false");
     props.put("pipeseal.kms.cache.enabled", "false");

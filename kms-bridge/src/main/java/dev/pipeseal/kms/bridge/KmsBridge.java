@@ -20,6 +20,8 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one entry point connectors use: opens the provider for {@link KmsBridgeConfig#uri()} and
@@ -48,6 +50,8 @@ import java.util.function.Supplier;
  * </ul>
  */
 public final class KmsBridge extends ForwardingKms {
+  private static final Logger LOG = LoggerFactory.getLogger(KmsBridge.class);
+
   private final KmsBridgeConfig config;
   private final Kms provider;
   private final InstrumentedKms callerMetrics;
@@ -74,7 +78,9 @@ public final class KmsBridge extends ForwardingKms {
   /** Opens the configured provider through {@link KmsProviders} and builds the stack over it. */
   public static KmsBridge open(KmsBridgeConfig config) {
     return assemble(
-        KmsProviders.open(config.uri(), config.providerConfig()), config, Clock.systemUTC());
+        KmsProviders.open(config.uri(), config.providerConfig(), LOG::warn),
+        config,
+        Clock.systemUTC());
   }
 
   /**

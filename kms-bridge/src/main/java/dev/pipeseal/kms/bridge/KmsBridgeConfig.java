@@ -4,26 +4,27 @@ import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.cache.CacheConfig;
 import dev.pipeseal.kms.hierarchy.KekConfig;
 import dev.pipeseal.kms.resilience.ResilienceConfig;
+import dev.pipeseal.kms.settings.Property;
+import dev.pipeseal.kms.settings.PropertySet;
+import dev.pipeseal.kms.settings.Settings;
 import java.net.URI;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything a connector configures about key management, parsed in one place ({@link
- * #fromProperties(Map)}) from properties under {@value #PREFIX}. Property names, defaults and
- * meanings are listed in {@code docs/kms-bridge-config.md}; unknown properties under the prefix are
- * rejected so that a typo never silently falls back to a default.
+ * #fromProperties(Map)}) from properties under {@value #PREFIX}, declared in {@link #PROPERTIES}
+ * (rendered into {@code docs/settings.md}); unknown properties under the prefix are rejected with
+ * the nearest valid name, so that a typo never silently falls back to a default.
  *
  * @param uri provider URI, e.g. {@code local:///etc/pipeseal/keys.p12}
  * @param providerConfig provider settings, passed through without the {@code provider.} prefix
@@ -55,6 +56,7 @@ public record KmsBridgeConfig(
 
   private static final String PROVIDER_PREFIX = "provider.";
   private static final String SOURCE = "config";
+  private static final Logger LOG = LoggerFactory.getLogger(KmsBridgeConfig.class);
 
   /** Audit destinations. */
   public enum AuditSinkKind {
@@ -66,25 +68,121 @@ public record KmsBridgeConfig(
     NONE
   }
 
-  private static final Set<String> KNOWN =
-      Set.of(
-          "uri",
-          "kek.enabled",
+  public static final Property<URI> URI_PROPERTY =
+      Property.uri("uri", null, "Provider URI, e.g. local:///etc/pipeseal/keys.p12. Required.");
+  public static final Property<Boolean> KEK_ENABLED =
+      Property.bool("kek.enabled", true, "Wrap DEKs under cached KEKs instead of by the KMS.");
+  public static final Property<Long> KEK_MAX_DEKS =
+      Property.longInteger(
           "kek.max-deks",
+          KekConfig.DEFAULTS.maxDeksPerKek(),
+          1,
+          KekConfig.MAX_DEKS_LIMIT,
+          "DEKs wrapped under one KEK before a new KEK is made.");
+  public static final Property<Duration> KEK_LIFETIME =
+      Property.duration(
           "kek.lifetime",
+          KekConfig.DEFAULTS.lifetime(),
+          ChronoUnit.SECONDS,
+          "How long one KEK wraps new DEKs and an unwrapped KEK is cached.");
+  public static final Property<Integer> KEK_CACHE_MAX_ENTRIES =
+      Property.integer(
           "kek.cache.max-entries",
-          "cache.enabled",
+          KekConfig.DEFAULTS.cacheMaxEntries(),
+          1,
+          Integer.MAX_VALUE,
+          "Unwrapped KEKs held at once.");
+  public static final Property<Boolean> CACHE_ENABLED =
+      Property.bool("cache.enabled", true, "Cache unwrapped DEKs.");
+  public static final Property<Integer> CACHE_MAX_ENTRIES =
+      Property.integer(
           "cache.max-entries",
+          CacheConfig.DEFAULTS.maxEntries(),
+          1,
+          10_000_000,
+          "Most unwrapped DEKs held at once; the least recently used is destroyed first.");
+  public static final Property<Duration> CACHE_TTL =
+      Property.duration(
           "cache.ttl",
+          CacheConfig.DEFAULTS.ttl(),
+          ChronoUnit.SECONDS,
+          "How long an unwrapped DEK stays in memory, used or not.");
+  public static final Property<Duration> CACHE_DESCRIBE_TTL =
+      Property.duration(
           "cache.describe-ttl",
-          "timeout",
+          CacheConfig.DEFAULTS.describeTtl(),
+          ChronoUnit.SECONDS,
+          "How long a master key description is reused (0 disables); bounds how late a"
+              + " rotation is seen.");
+  public static final Property<Duration> TIMEOUT =
+      Property.duration(
+              "timeout",
+              ResilienceConfig.DEFAULTS.timeout(),
+              ChronoUnit.SECONDS,
+              "Limit of one provider call attempt.")
+          .withCheck(d -> !d.isZero(), "must be positive");
+  public static final Property<Integer> RETRIES =
+      Property.integer(
           "retries",
+          ResilienceConfig.DEFAULTS.retries(),
+          0,
+          20,
+          "Attempts after the first, for transient failures only.");
+  public static final Property<Duration> RETRY_INITIAL_BACKOFF =
+      Property.duration(
           "retry.initial-backoff",
+          ResilienceConfig.DEFAULTS.initialBackoff(),
+          ChronoUnit.MILLIS,
+          "Cap of the first retry delay; doubles per retry, full jitter below it.");
+  public static final Property<Duration> RETRY_MAX_BACKOFF =
+      Property.duration(
           "retry.max-backoff",
+          ResilienceConfig.DEFAULTS.maxBackoff(),
+          ChronoUnit.MILLIS,
+          "Cap of any retry delay.");
+  public static final Property<AuditSinkKind> AUDIT_SINK =
+      Property.choice(
           "audit.sink",
+          AuditSinkKind.class,
+          AuditSinkKind.SLF4J,
+          "Where audit events go: slf4j (logger pipeseal.audit), file, or none.");
+  public static final Property<Path> AUDIT_FILE =
+      Property.of(
           "audit.file",
-          "audit.principal",
-          "audit.context");
+          "path",
+          null,
+          Path::of,
+          "Append-only JSON lines audit file; required when audit.sink is file.");
+  public static final Property<String> AUDIT_PRINCIPAL =
+      Property.string("audit.principal", null, "Who audit events name.")
+          .withDefaultText("the OS user");
+  public static final Property<String> AUDIT_CONTEXT =
+      Property.string("audit.context", null, "Context recorded when the calling thread set none.");
+
+  /** Every bridge property, relative to {@value #PREFIX}. */
+  public static final PropertySet PROPERTIES =
+      PropertySet.of(
+              "KMS bridge",
+              PREFIX,
+              URI_PROPERTY,
+              KEK_ENABLED,
+              KEK_MAX_DEKS,
+              KEK_LIFETIME,
+              KEK_CACHE_MAX_ENTRIES,
+              CACHE_ENABLED,
+              CACHE_MAX_ENTRIES,
+              CACHE_TTL,
+              CACHE_DESCRIBE_TTL,
+              TIMEOUT,
+              RETRIES,
+              RETRY_INITIAL_BACKOFF,
+              RETRY_MAX_BACKOFF,
+              AUDIT_SINK,
+              AUDIT_FILE,
+              AUDIT_PRINCIPAL,
+              AUDIT_CONTEXT)
+          .withPassThrough(
+              PROVIDER_PREFIX, "settings of the provider named by uri (see its own table)");
 
   public KmsBridgeConfig {
     Objects.requireNonNull(uri, "uri");
@@ -137,79 +235,66 @@ public record KmsBridgeConfig(
    * @throws KmsConfigException naming the property on a missing, unknown or invalid value
    */
   public static KmsBridgeConfig fromProperties(Map<String, String> properties, String prefix) {
-    Map<String, String> own = new TreeMap<>();
-    Map<String, String> provider = new TreeMap<>();
-    Set<String> unknown = new TreeSet<>();
-    properties.forEach(
-        (name, value) -> {
-          if (!name.startsWith(prefix)) {
-            return;
-          }
-          String key = name.substring(prefix.length());
-          if (key.startsWith(PROVIDER_PREFIX)) {
-            provider.put(key.substring(PROVIDER_PREFIX.length()), value);
-          } else if (KNOWN.contains(key)) {
-            own.put(key, value.trim());
-          } else {
-            unknown.add(name);
-          }
-        });
-    if (!unknown.isEmpty()) {
-      throw new KmsConfigException(
-          SOURCE, null, "unknown properties " + unknown + " (see docs/kms-bridge-config.md)");
-    }
-    Parser p = new Parser(own, prefix);
-    String uriText = p.string("uri", null);
-    if (uriText == null || uriText.isEmpty()) {
-      throw new KmsConfigException(SOURCE, null, "'" + prefix + "uri' is required");
-    }
-    URI uri = p.value("uri", null, URI::create);
-    KekConfig kekDefaults = KekConfig.DEFAULTS;
-    CacheConfig cacheDefaults = CacheConfig.DEFAULTS;
-    ResilienceConfig retryDefaults = ResilienceConfig.DEFAULTS;
+    Settings p =
+        Settings.of(properties)
+            .withSource(SOURCE)
+            .withWarnings(LOG::warn)
+            .scoped(prefix)
+            .validate(PROPERTIES);
+    URI uri = p.require(URI_PROPERTY);
     KekConfig kek =
-        p.build(
+        build(
+            prefix,
             "kek.*",
             () ->
                 new KekConfig(
-                    p.number("kek.max-deks", kekDefaults.maxDeksPerKek()),
-                    p.duration("kek.lifetime", kekDefaults.lifetime()),
-                    p.integer("kek.cache.max-entries", kekDefaults.cacheMaxEntries())));
+                    p.get(KEK_MAX_DEKS), p.get(KEK_LIFETIME), p.get(KEK_CACHE_MAX_ENTRIES)));
     CacheConfig cache =
-        p.build(
+        build(
+            prefix,
             "cache.*",
             () ->
                 new CacheConfig(
-                    p.integer("cache.max-entries", cacheDefaults.maxEntries()),
-                    p.duration("cache.ttl", cacheDefaults.ttl()),
-                    p.duration("cache.describe-ttl", cacheDefaults.describeTtl())));
+                    p.get(CACHE_MAX_ENTRIES), p.get(CACHE_TTL), p.get(CACHE_DESCRIBE_TTL)));
     ResilienceConfig resilience =
-        p.build(
+        build(
+            prefix,
             "timeout/retries",
             () ->
                 new ResilienceConfig(
-                    p.duration("timeout", retryDefaults.timeout()),
-                    p.integer("retries", retryDefaults.retries()),
-                    p.duration("retry.initial-backoff", retryDefaults.initialBackoff()),
-                    p.duration("retry.max-backoff", retryDefaults.maxBackoff())));
-    AuditSinkKind sink =
-        p.value(
-            "audit.sink",
-            AuditSinkKind.SLF4J,
-            v -> AuditSinkKind.valueOf(v.toUpperCase(Locale.ROOT)));
-    Path auditFile = p.value("audit.file", null, Path::of);
+                    p.get(TIMEOUT),
+                    p.get(RETRIES),
+                    p.get(RETRY_INITIAL_BACKOFF),
+                    p.get(RETRY_MAX_BACKOFF)));
+    AuditSinkKind sink = p.get(AUDIT_SINK);
+    if (sink == AuditSinkKind.FILE && !p.isSet(AUDIT_FILE)) {
+      throw p.invalid(AUDIT_FILE, "is required when audit.sink is 'file'");
+    }
+    Path auditFile = p.get(AUDIT_FILE);
     return new KmsBridgeConfig(
         uri,
-        provider,
-        p.bool("kek.enabled", true),
+        p.passThrough(PROVIDER_PREFIX),
+        p.get(KEK_ENABLED),
         kek,
-        p.bool("cache.enabled", true),
+        p.get(CACHE_ENABLED),
         cache,
         resilience,
         sink,
         sink == AuditSinkKind.FILE ? auditFile : null,
-        p.string("audit.principal", null),
-        p.string("audit.context", null));
+        p.get(AUDIT_PRINCIPAL),
+        p.get(AUDIT_CONTEXT));
+  }
+
+  /** Rules across several settings live in the config records; name the group on failure. */
+  private static <T> T build(String prefix, String group, Supplier<T> make) {
+    try {
+      return make.get();
+    } catch (KmsConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new KmsConfigException(
+          SOURCE, null, "invalid " + prefix + group + " settings: " + e.getMessage());
+    }
   }
 
   /** Never shows provider values: they may point at secrets. */
@@ -229,98 +314,5 @@ public record KmsBridgeConfig(
         + auditSink
         + (auditFile == null ? "" : " " + auditFile)
         + "]";
-  }
-
-  /**
-   * Parses durations ({@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 1d} or ISO-8601
-   * {@code PT10S}), numbers and booleans, naming the property on error.
-   */
-  static Duration parseDuration(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    if (t.startsWith("p")) {
-      return Duration.parse(t.toUpperCase(Locale.ROOT));
-    }
-    int split = 0;
-    while (split < t.length() && Character.isDigit(t.charAt(split))) {
-      split++;
-    }
-    if (split == 0) {
-      throw new IllegalArgumentException("not a duration");
-    }
-    long n = Long.parseLong(t.substring(0, split));
-    return switch (t.substring(split).trim()) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      case "d" -> Duration.ofDays(n);
-      default -> throw new IllegalArgumentException("unit must be ms, s, m, h or d");
-    };
-  }
-
-  private record Parser(Map<String, String> values, String prefix) {
-    String string(String key, String fallback) {
-      String v = values.get(key);
-      return v == null || v.isEmpty() ? fallback : v;
-    }
-
-    <T> T value(String key, T fallback, Function<String, T> parse) {
-      String v = values.get(key);
-      if (v == null || v.isEmpty()) {
-        return fallback;
-      }
-      try {
-        return parse.apply(v);
-      } catch (RuntimeException e) {
-        throw invalid(key, v, e);
-      }
-    }
-
-    long number(String key, long fallback) {
-      return value(key, fallback, Long::parseLong);
-    }
-
-    int integer(String key, int fallback) {
-      return value(key, fallback, Integer::parseInt);
-    }
-
-    Duration duration(String key, Duration fallback) {
-      return value(key, fallback, KmsBridgeConfig::parseDuration);
-    }
-
-    boolean bool(String key, boolean fallback) {
-      return value(
-          key,
-          fallback,
-          v -> {
-            if (v.equalsIgnoreCase("true")) {
-              return true;
-            }
-            if (v.equalsIgnoreCase("false")) {
-              return false;
-            }
-            throw new IllegalArgumentException("must be true or false");
-          });
-    }
-
-    <T> T build(String group, Supplier<T> make) {
-      try {
-        return make.get();
-      } catch (KmsConfigException e) {
-        throw e;
-      } catch (IllegalArgumentException e) {
-        throw new KmsConfigException(
-            SOURCE, null, "invalid " + prefix + group + " settings: " + e.getMessage());
-      }
-    }
-
-    KmsConfigException invalid(String key, String value, RuntimeException e) {
-      String why =
-          e instanceof DateTimeParseException || e instanceof InvalidPathException
-              ? e.getClass().getSimpleName()
-              : e.getMessage();
-      return new KmsConfigException(
-          SOURCE, null, "invalid value '" + value + "' for '" + prefix + key + "': " + why);
-    }
   }
 }

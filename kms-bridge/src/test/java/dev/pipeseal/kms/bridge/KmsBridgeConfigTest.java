@@ -141,12 +141,10 @@ class KmsBridgeConfigTest {
   }
 
   @Test
-  void durationForms() {
-    assertThat(KmsBridgeConfig.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(KmsBridgeConfig.parseDuration("10s")).isEqualTo(Duration.ofSeconds(10));
-    assertThat(KmsBridgeConfig.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
-    assertThat(KmsBridgeConfig.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
-    assertThat(KmsBridgeConfig.parseDuration("1d")).isEqualTo(Duration.ofDays(1));
-    assertThat(KmsBridgeConfig.parseDuration("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+  void unknownPropertyNamesTheNearestValidOne() {
+    assertThatThrownBy(
+            () -> KmsBridgeConfig.fromProperties(props("pipeseal.kms.cache.max-entrys", "5")))
+        .isInstanceOf(KmsConfigException.class)
+        .hasMessageContaining("nearest valid name: 'pipeseal.kms.cache.max-entries'");
   }
 }

@@ -61,6 +61,7 @@ class HadoopKmsErrorMappingTest {
     return new HadoopKmsService()
         .create(
             URI.create("kms://http@127.0.0.1:" + port + "/kms"),
+            // "timeout.seconds" is the deprecated name of "timeout"; this keeps it working.
             Map.of("timeout.seconds", "1", "hadoop.security.kms.client.failover.max.retries", "0"));
   }
 }

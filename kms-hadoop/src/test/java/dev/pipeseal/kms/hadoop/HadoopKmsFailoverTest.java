@@ -47,7 +47,7 @@ class HadoopKmsFailoverTest {
 
   @Test
   void stoppedServerIsUnavailableAndRestartKeepsKeys() {
-    try (Kms kms = new HadoopKmsService().create(first.uri(), Map.of("timeout.seconds", "5"))) {
+    try (Kms kms = new HadoopKmsService().create(first.uri(), Map.of("timeout", "5s"))) {
       DataKeyPair pair = join(kms.generateDataKey("shared"));
 
       first.stop();
@@ -70,7 +70,7 @@ class HadoopKmsFailoverTest {
   @Test
   void twoHostsSurviveOneStopped() {
     URI both = URI.create("kms://http@127.0.0.1;127.0.0.2:" + first.port() + "/kms");
-    try (Kms kms = new HadoopKmsService().create(both, Map.of("timeout.seconds", "5"))) {
+    try (Kms kms = new HadoopKmsService().create(both, Map.of("timeout", "5s"))) {
       LoadBalancingKMSClientProvider lb =
           (LoadBalancingKMSClientProvider) ((HadoopKms) kms).keyProvider();
       assertThat(lb.getProviders()).hasSize(2);

@@ -1,13 +1,16 @@
 package dev.pipeseal.kms.pq;
 
 import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.secret.SecretReference;
+import dev.pipeseal.kms.settings.Property;
+import dev.pipeseal.kms.settings.PropertySet;
+import dev.pipeseal.kms.settings.Settings;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -39,80 +42,96 @@ public record HybridConfig(
     String sealUri,
     String sealKey,
     Map<String, String> sealConfig) {
-  public static final String PRIVATE_KEYS = "private-keys";
-  public static final String PASSWORD = "password";
-  public static final String CREATE = "create";
+  public static final Property<Path> PRIVATE_KEYS =
+      Property.of(
+          "private-keys",
+          "path",
+          null,
+          Path::of,
+          "PKCS#12 file of recipient private keys (or sealed seeds with seal.uri); unset on"
+              + " write-only producers.");
+  public static final Property<SecretReference> PASSWORD =
+      Property.secret(
+          "password", "Private key store password, env:NAME or file:/path; needs private-keys.");
+  public static final Property<Boolean> CREATE =
+      Property.bool(
+          "create", false, "Create an empty private key store and recipients file when missing.");
+  public static final Property<String> SEAL_URI =
+      Property.string(
+          "seal.uri",
+          null,
+          "KMS that seals the private key seeds (e.g. pkcs11:token=pipeseal) instead of a"
+              + " password.");
+  public static final Property<String> SEAL_KEY =
+      Property.string("seal.key", null, "Master key of the sealing KMS; needs seal.uri.");
   public static final String SEAL_PREFIX = "seal.";
-  public static final String SEAL_URI = "seal.uri";
-  public static final String SEAL_KEY = "seal.key";
+
+  /** Settings under {@code pipeseal.kms.provider.} (or the URI query) for a {@code hybrid:} URI. */
+  public static final PropertySet PROPERTIES =
+      PropertySet.of(
+              "hybrid provider",
+              "pipeseal.kms.provider.",
+              PRIVATE_KEYS,
+              PASSWORD,
+              CREATE,
+              SEAL_URI,
+              SEAL_KEY)
+          .withPassThrough(SEAL_PREFIX, "settings of the sealing provider, e.g. seal.pin");
 
   public HybridConfig {
     sealConfig = Map.copyOf(sealConfig);
   }
 
-  /** Reads the URI and provider settings; unknown settings are ignored (the SPI contract). */
+  /** Reads the URI and provider settings; unknown settings are rejected. */
   public static HybridConfig parse(URI uri, Map<String, String> config) {
-    Map<String, String> settings = new LinkedHashMap<>(query(uri));
-    settings.putAll(config);
+    Map<String, String> merged = new LinkedHashMap<>(query(uri));
+    merged.putAll(config);
+    Settings settings = Settings.of(merged).withSource(HybridKms.PROVIDER_ID).validate(PROPERTIES);
     Path recipients = path(uri);
-    String keys = settings.get(PRIVATE_KEYS);
-    Path privateKeys = null;
-    if (keys != null && !keys.isBlank()) {
-      try {
-        privateKeys = Path.of(keys);
-      } catch (InvalidPathException e) {
-        throw config("'" + PRIVATE_KEYS + "' is not a valid path");
-      }
-    }
-    String password = settings.get(PASSWORD);
+    Path privateKeys = settings.get(PRIVATE_KEYS);
+    SecretReference password = settings.get(PASSWORD);
+    boolean create = settings.get(CREATE);
     String sealUri = settings.get(SEAL_URI);
     String sealKey = settings.get(SEAL_KEY);
-    Map<String, String> sealConfig = new LinkedHashMap<>();
-    settings.forEach(
-        (k, v) -> {
-          if (k.startsWith(SEAL_PREFIX) && !k.equals(SEAL_URI) && !k.equals(SEAL_KEY)) {
-            sealConfig.put(k.substring(SEAL_PREFIX.length()), v);
-          }
-        });
+    Map<String, String> sealConfig = new LinkedHashMap<>(settings.passThrough(SEAL_PREFIX));
+    sealConfig.remove("uri");
+    sealConfig.remove("key");
     if (sealUri != null) {
       if (privateKeys == null) {
-        throw config("'" + SEAL_URI + "' needs '" + PRIVATE_KEYS + "' (the sealed seeds file)");
+        throw settings.invalid(SEAL_URI, "needs '" + PRIVATE_KEYS + "' (the sealed seeds file)");
       }
-      if (sealKey == null || sealKey.isBlank()) {
-        throw config("'" + SEAL_URI + "' needs '" + SEAL_KEY + "' (the sealing master key)");
+      if (sealKey == null) {
+        throw settings.invalid(SEAL_URI, "needs '" + SEAL_KEY + "' (the sealing master key)");
       }
       if (sealUri.regionMatches(true, 0, HybridKms.PROVIDER_ID + ":", 0, 7)) {
-        throw config("'" + SEAL_URI + "' cannot be another hybrid provider");
+        throw settings.invalid(SEAL_URI, "cannot be another hybrid provider");
       }
       if (password != null) {
         throw config(
             "'" + PASSWORD + "' is not used with '" + SEAL_URI + "'; give seal.* settings");
       }
-      String create = settings.getOrDefault(CREATE, "false").trim().toLowerCase(Locale.ROOT);
-      if (!create.equals("true") && !create.equals("false")) {
-        throw config("'" + CREATE + "' must be true or false");
-      }
-      return new HybridConfig(
-          recipients, privateKeys, null, create.equals("true"), sealUri, sealKey, sealConfig);
+      return new HybridConfig(recipients, privateKeys, null, create, sealUri, sealKey, sealConfig);
     }
     if (sealKey != null || !sealConfig.isEmpty()) {
       throw config("'" + SEAL_PREFIX + "*' settings need '" + SEAL_URI + "'");
     }
-    if (privateKeys != null && (password == null || password.isEmpty())) {
+    if (privateKeys != null && password == null) {
       throw config("'" + PRIVATE_KEYS + "' needs '" + PASSWORD + "' (env:NAME or file:/path)");
     }
     if (privateKeys == null && password != null) {
       throw config("'" + PASSWORD + "' is set but '" + PRIVATE_KEYS + "' is not");
     }
-    String create = settings.getOrDefault(CREATE, "false").trim().toLowerCase(Locale.ROOT);
-    if (!create.equals("true") && !create.equals("false")) {
-      throw config("'" + CREATE + "' must be true or false");
-    }
-    if (create.equals("true") && privateKeys == null) {
+    if (create && privateKeys == null) {
       throw config("'" + CREATE + "=true' needs '" + PRIVATE_KEYS + "'");
     }
     return new HybridConfig(
-        recipients, privateKeys, password, create.equals("true"), null, null, Map.of());
+        recipients,
+        privateKeys,
+        password == null ? null : password.toString(),
+        create,
+        null,
+        null,
+        Map.of());
   }
 
   /** True when this process can only encrypt. */

@@ -76,7 +76,8 @@ public final class HybridKms implements Kms, KmsAdmin, RecipientAdmin {
                 config.sealKey(),
                 config.create());
       } else if (!config.writeOnly()) {
-        char[] password = secrets.resolve(config.password(), PROVIDER_ID, HybridConfig.PASSWORD);
+        char[] password =
+            secrets.resolve(config.password(), PROVIDER_ID, HybridConfig.PASSWORD.name());
         try {
           store = RecipientKeyStore.open(config.privateKeys(), password, config.create());
         } finally {
@@ -226,7 +227,7 @@ public final class HybridKms implements Kms, KmsAdmin, RecipientAdmin {
           name,
           name,
           "recipient keys are created and rotated where the private key store is; configure '"
-              + HybridConfig.PRIVATE_KEYS
+              + HybridConfig.PRIVATE_KEYS.name()
               + "'");
     }
     NavigableMap<Integer, RecipientPublicKey> existing = recipients.keys().get(name);

@@ -3,6 +3,7 @@ package dev.pipeseal.kms.pq;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsService;
 import dev.pipeseal.kms.secret.SecretSource;
+import dev.pipeseal.kms.settings.PropertySet;
 import java.net.URI;
 import java.util.Map;
 
@@ -25,6 +26,11 @@ public final class HybridKmsService implements KmsService {
   @Override
   public boolean supports(URI uri) {
     return HybridKms.PROVIDER_ID.equalsIgnoreCase(uri.getScheme());
+  }
+
+  @Override
+  public PropertySet properties() {
+    return HybridConfig.PROPERTIES;
   }
 
   @Override

@@ -26,9 +26,9 @@ final class HybridFixture {
   /** Admin/reader over {@code store}.p12 (created if missing). */
   HybridKms reader(String store) {
     Map<String, String> c = new HashMap<>();
-    c.put(HybridConfig.PRIVATE_KEYS, dir.resolve(store + ".p12").toString());
-    c.put(HybridConfig.PASSWORD, passwordReference(store));
-    c.put(HybridConfig.CREATE, "true");
+    c.put(HybridConfig.PRIVATE_KEYS.name(), dir.resolve(store + ".p12").toString());
+    c.put(HybridConfig.PASSWORD.name(), passwordReference(store));
+    c.put(HybridConfig.CREATE.name(), "true");
     return HybridKms.open(HybridConfig.parse(uri(), c), SECRETS);
   }
 

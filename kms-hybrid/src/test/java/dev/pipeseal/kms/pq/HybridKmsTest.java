@@ -338,9 +338,9 @@ class HybridKmsTest {
   void aWrongStorePasswordFailsClosedWithoutEchoingIt() {
     Map<String, String> c =
         Map.of(
-            HybridConfig.PRIVATE_KEYS,
+            HybridConfig.PRIVATE_KEYS.name(),
             dir.resolve("admin.p12").toString(),
-            HybridConfig.PASSWORD,
+            HybridConfig.PASSWORD.name(),
             "env:wrong");
     assertThatThrownBy(() -> HybridKms.open(HybridConfig.parse(fx.uri(), c), HybridFixture.SECRETS))
         .isInstanceOf(KmsConfigException.class)

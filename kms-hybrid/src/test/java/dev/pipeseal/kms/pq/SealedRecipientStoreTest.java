@@ -32,11 +32,11 @@ class SealedRecipientStoreTest {
       }
     }
     Map<String, String> c = new HashMap<>();
-    c.put(HybridConfig.PRIVATE_KEYS, dir.resolve("recipients.sealed").toString());
-    c.put(HybridConfig.SEAL_URI, "local://" + sealer);
-    c.put(HybridConfig.SEAL_KEY, "recipient-seeds");
+    c.put(HybridConfig.PRIVATE_KEYS.name(), dir.resolve("recipients.sealed").toString());
+    c.put(HybridConfig.SEAL_URI.name(), "local://" + sealer);
+    c.put(HybridConfig.SEAL_KEY.name(), "recipient-seeds");
     c.put("seal.password", "file:" + pass);
-    c.put(HybridConfig.CREATE, "true");
+    c.put(HybridConfig.CREATE.name(), "true");
     return c;
   }
 
@@ -108,10 +108,10 @@ class SealedRecipientStoreTest {
     SoftHsm.Setup hsm = SoftHsm.require();
     String token = SoftHsm.TOKENS.get(0);
     Map<String, String> c = new HashMap<>();
-    c.put(HybridConfig.PRIVATE_KEYS, dir.resolve("recipients.sealed").toString());
-    c.put(HybridConfig.SEAL_URI, "pkcs11:token=" + token);
-    c.put(HybridConfig.SEAL_KEY, "pq-recipient-seeds");
-    c.put(HybridConfig.CREATE, "true");
+    c.put(HybridConfig.PRIVATE_KEYS.name(), dir.resolve("recipients.sealed").toString());
+    c.put(HybridConfig.SEAL_URI.name(), "pkcs11:token=" + token);
+    c.put(HybridConfig.SEAL_KEY.name(), "pq-recipient-seeds");
+    c.put(HybridConfig.CREATE.name(), "true");
     hsm.config(token).forEach((k, v) -> c.put("seal." + k, v));
     try (var sealer =
         dev.pipeseal.kms.KmsProviders.open("pkcs11:token=" + token, hsm.config(token))) {

@@ -3,7 +3,12 @@ package dev.pipeseal.kms.local;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsService;
+import dev.pipeseal.kms.secret.Secret;
+import dev.pipeseal.kms.secret.SecretReference;
 import dev.pipeseal.kms.secret.SecretSource;
+import dev.pipeseal.kms.settings.Property;
+import dev.pipeseal.kms.settings.PropertySet;
+import dev.pipeseal.kms.settings.Settings;
 import java.net.URI;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -14,10 +19,18 @@ import java.util.Map;
  * Opens {@link LocalKms} for {@code local:///abs/path/keys.p12} or {@code local:relative/keys.p12}
  * (relative to the working directory).
  *
- * <p>Config: {@code password} (required, {@code env:NAME} or {@code file:/path}), {@code create}
- * ({@code true} creates an empty key store when the file is missing; default {@code false}).
+ * <p>Settings: {@link #PROPERTIES}.
  */
 public final class LocalKmsService implements KmsService {
+  public static final Property<SecretReference> PASSWORD =
+      Property.secret("password", "Key store password, env:NAME or file:/path. Required.");
+  public static final Property<Boolean> CREATE =
+      Property.bool("create", false, "Create an empty key store when the file is missing.");
+
+  /** Settings under {@code pipeseal.kms.provider.} for a {@code local:} URI. */
+  public static final PropertySet PROPERTIES =
+      PropertySet.of("local provider", "pipeseal.kms.provider.", PASSWORD, CREATE);
+
   private final SecretSource secrets;
 
   public LocalKmsService() {
@@ -35,14 +48,22 @@ public final class LocalKmsService implements KmsService {
   }
 
   @Override
+  public PropertySet properties() {
+    return PROPERTIES;
+  }
+
+  @Override
   public Kms create(URI uri, Map<String, String> config) {
     Path path = path(uri);
-    boolean create = parseBoolean(config.getOrDefault("create", "false"));
-    char[] password = secrets.resolve(config.get("password"), LocalKms.PROVIDER_ID, "password");
-    try {
-      return LocalKms.open(path, password, create);
-    } finally {
-      Arrays.fill(password, '\0');
+    Settings settings = Settings.of(config).withSource(LocalKms.PROVIDER_ID).validate(PROPERTIES);
+    boolean create = settings.get(CREATE);
+    try (Secret secret = settings.secret(PASSWORD, secrets)) {
+      char[] password = secret.chars();
+      try {
+        return LocalKms.open(path, password, create);
+      } finally {
+        Arrays.fill(password, '\0');
+      }
     }
   }
 
@@ -64,16 +85,6 @@ public final class LocalKmsService implements KmsService {
     } catch (InvalidPathException e) {
       throw invalidUri(uri, e.getMessage());
     }
-  }
-
-  private static boolean parseBoolean(String value) {
-    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw new KmsConfigException(
-              LocalKms.PROVIDER_ID, null, "'create' must be true or false, got '" + value + "'");
-    };
   }
 
   private static KmsConfigException invalidUri(URI uri, String why) {

@@ -295,6 +295,16 @@ class LocalKmsTest {
   }
 
   @Test
+  void unknownSettingRejectedWithNearestName() {
+    assertThatThrownBy(
+            () ->
+                KmsProviders.open("local:///" + dir + "/x.p12", Map.of("passwrd", "env:UNSET_X_Y")))
+        .isInstanceOf(KmsConfigException.class)
+        .hasMessageContaining("unknown property 'passwrd'")
+        .hasMessageContaining("nearest valid name: 'password'");
+  }
+
+  @Test
   void uriForms() {
     assertThat(LocalKmsService.path(java.net.URI.create("local:///abs/keys.p12")))
         .isEqualTo(Path.of("/abs/keys.p12"));

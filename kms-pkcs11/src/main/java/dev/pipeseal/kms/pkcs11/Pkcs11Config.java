@@ -1,21 +1,26 @@
 package dev.pipeseal.kms.pkcs11;
 
 import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.secret.SecretReference;
 import dev.pipeseal.kms.secret.SecretSource;
+import dev.pipeseal.kms.settings.Property;
+import dev.pipeseal.kms.settings.PropertySet;
+import dev.pipeseal.kms.settings.Settings;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Settings of a PKCS#11 provider, parsed only by {@link #parse}. Exactly one of {@code slot},
- * {@code slotListIndex} and {@code tokenLabel} selects the token.
+ * Settings of a PKCS#11 provider ({@link #PROPERTIES}), parsed only by {@link #parse}. Exactly one
+ * of {@code slot}, {@code slot-list-index} and {@code token} selects the token.
  *
  * @param library path of the PKCS#11 module (.so)
  * @param slot slot id, or null
@@ -36,13 +41,51 @@ public record Pkcs11Config(
   /** Provider id recorded in wrapped keys. */
   public static final String PROVIDER = "pkcs11";
 
-  public static final String LIBRARY = "library";
-  public static final String SLOT = "slot";
-  public static final String SLOT_LIST_INDEX = "slotListIndex";
-  public static final String TOKEN = "token";
-  public static final String PIN = "pin";
-  public static final String THREADS = "threads";
-  public static final String REFRESH_SECONDS = "refreshSeconds";
+  public static final Property<Path> LIBRARY =
+      Property.of(
+              "library",
+              "path",
+              null,
+              Path::of,
+              "PKCS#11 module (.so); the URI attribute module-path also sets it.")
+          .withDefaultText("SoftHSM2 where installed");
+  public static final Property<Long> SLOT =
+      Property.longInteger(
+          "slot", null, 0, Long.MAX_VALUE, "Slot id (or URI slot-id); one token selector.");
+  public static final Property<Integer> SLOT_LIST_INDEX =
+      Property.integer(
+              "slot-list-index",
+              null,
+              0,
+              Integer.MAX_VALUE,
+              "Index in the module's slot list; one token selector.")
+          .withAliases("slotListIndex");
+  public static final Property<String> TOKEN =
+      Property.string("token", null, "Token label (or URI token); one token selector.");
+  public static final Property<SecretReference> PIN =
+      Property.secret("pin", "User PIN, env:NAME or file:/path (or URI pin-source). Required.");
+  public static final Property<Integer> THREADS =
+      Property.integer("threads", 4, 1, 256, "Worker threads, and so concurrent HSM operations.");
+  public static final Property<Duration> REFRESH =
+      Property.duration(
+              "refresh",
+              Duration.ofSeconds(60),
+              ChronoUnit.SECONDS,
+              "How long the cached list of key versions is trusted before it is reread.")
+          .withAliases("refreshSeconds");
+
+  /** Settings under {@code pipeseal.kms.provider.} for a {@code pkcs11:} URI. */
+  public static final PropertySet PROPERTIES =
+      PropertySet.of(
+          "PKCS#11 provider",
+          "pipeseal.kms.provider.",
+          LIBRARY,
+          SLOT,
+          SLOT_LIST_INDEX,
+          TOKEN,
+          PIN,
+          THREADS,
+          REFRESH);
 
   /** Where distributions install SoftHSM2; the first that exists is the default library. */
   static final List<String> SOFTHSM_LIBRARIES =
@@ -62,16 +105,16 @@ public record Pkcs11Config(
     int selectors =
         (slot != null ? 1 : 0) + (slotListIndex != null ? 1 : 0) + (tokenLabel != null ? 1 : 0);
     if (selectors != 1) {
-      throw config("set exactly one of 'token' (label), 'slot' (id) and 'slotListIndex'");
+      throw config("set exactly one of 'token' (label), 'slot' (id) and 'slot-list-index'");
     }
-    if (!pin.startsWith("env:") && !pin.startsWith("file:")) {
+    if (!SecretReference.isReference(pin)) {
       throw config("'pin' must be a reference, env:VARIABLE or file:/path (not the PIN itself)");
     }
     if (threads < 1 || threads > 256) {
       throw config("'threads' must be 1..256, got " + threads);
     }
     if (refresh.isNegative()) {
-      throw config("'refreshSeconds' must be >= 0");
+      throw config("'refresh' must be >= 0");
     }
   }
 
@@ -94,30 +137,40 @@ public record Pkcs11Config(
       throw config("not a pkcs11: URI: " + uri.getScheme());
     }
     Map<String, String> attrs = uriAttributes(uri);
-    String library = first(config.get(LIBRARY), attrs.get("module-path"));
-    Path libraryPath = library != null ? Path.of(library) : defaultLibrary();
+    Settings settings = Settings.of(config).withSource(PROVIDER).validate(PROPERTIES);
+    Path libraryPath =
+        settings.isSet(LIBRARY)
+            ? settings.get(LIBRARY)
+            : attrs.containsKey("module-path")
+                ? Path.of(attrs.get("module-path"))
+                : defaultLibrary();
     if (libraryPath == null) {
       throw config(
-          "no PKCS#11 module: set '" + LIBRARY + "' (SoftHSM2 is not installed where expected)");
+          "no PKCS#11 module: set '"
+              + LIBRARY.name()
+              + "' (SoftHSM2 is not installed where expected)");
     }
-    String slot = first(config.get(SLOT), attrs.get("slot-id"));
-    String index = config.get(SLOT_LIST_INDEX);
-    String token = first(config.get(TOKEN), attrs.get("token"));
+    Long slot =
+        settings.isSet(SLOT)
+            ? settings.get(SLOT)
+            : attrs.containsKey("slot-id")
+                ? Settings.of(Map.of(SLOT.name(), attrs.get("slot-id"))).get(SLOT)
+                : null;
+    Integer index = settings.get(SLOT_LIST_INDEX);
+    String token = first(settings.get(TOKEN), attrs.get("token"));
     if (slot != null || index != null) {
-      token = config.get(TOKEN); // a URI label does not conflict with a configured slot
+      token = settings.get(TOKEN); // a URI label does not conflict with a configured slot
     }
-    String pin = first(config.get(PIN), attrs.get("pin-source"));
-    if (pin == null) {
-      throw config("'" + PIN + "' is required (env:VARIABLE or file:/path)");
+    String pin;
+    if (settings.isSet(PIN)) {
+      pin = settings.get(PIN).toString();
+    } else if (attrs.containsKey("pin-source")) {
+      pin = attrs.get("pin-source");
+    } else {
+      throw config("'" + PIN.name() + "' is required (env:VARIABLE or file:/path)");
     }
     return new Pkcs11Config(
-        libraryPath,
-        slot == null ? null : parseLong(SLOT, slot),
-        index == null ? null : (int) parseLong(SLOT_LIST_INDEX, index),
-        token,
-        pin,
-        (int) parseLong(THREADS, config.getOrDefault(THREADS, "4")),
-        Duration.ofSeconds(parseLong(REFRESH_SECONDS, config.getOrDefault(REFRESH_SECONDS, "60"))));
+        libraryPath, slot, index, token, pin, settings.get(THREADS), settings.get(REFRESH));
   }
 
   /**
@@ -171,14 +224,6 @@ public record Pkcs11Config(
 
   private static String first(String a, String b) {
     return a != null ? a : b;
-  }
-
-  private static long parseLong(String key, String value) {
-    try {
-      return Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      throw config("'" + key + "' must be an integer, got '" + value + "'");
-    }
   }
 
   static KmsConfigException config(String message) {

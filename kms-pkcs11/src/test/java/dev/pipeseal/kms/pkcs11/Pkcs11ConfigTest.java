@@ -13,7 +13,11 @@ import org.junit.jupiter.api.Test;
 /** Parsing only; needs no HSM. */
 class Pkcs11ConfigTest {
   private static final Map<String, String> BASE =
-      Map.of(Pkcs11Config.LIBRARY, "/opt/hsm/libpkcs11.so", Pkcs11Config.PIN, "env:HSM_PIN");
+      Map.of(
+          Pkcs11Config.LIBRARY.name(),
+          "/opt/hsm/libpkcs11.so",
+          Pkcs11Config.PIN.name(),
+          "env:HSM_PIN");
 
   @Test
   void parsesUriAttributesAndDefaults() {
@@ -27,7 +31,7 @@ class Pkcs11ConfigTest {
     Pkcs11Config q =
         Pkcs11Config.parse(
             URI.create("pkcs11:slot-id=42?module-path=/x/lib.so&pin-source=file:/etc/pin"),
-            Map.of(Pkcs11Config.THREADS, "2"));
+            Map.of(Pkcs11Config.THREADS.name(), "2"));
     assertThat(q.slot()).isEqualTo(42L);
     assertThat(q.library()).isEqualTo(Path.of("/x/lib.so"));
     assertThat(q.pin()).isEqualTo("file:/etc/pin");
@@ -38,9 +42,46 @@ class Pkcs11ConfigTest {
         Pkcs11Config.parse(
             URI.create("pkcs11:token=a"),
             Map.of(
-                Pkcs11Config.LIBRARY, "/l.so", Pkcs11Config.PIN, "env:P", Pkcs11Config.SLOT, "7"));
+                Pkcs11Config.LIBRARY.name(),
+                "/l.so",
+                Pkcs11Config.PIN.name(),
+                "env:P",
+                Pkcs11Config.SLOT.name(),
+                "7"));
     assertThat(s.slot()).isEqualTo(7L);
     assertThat(s.tokenLabel()).isNull();
+  }
+
+  @Test
+  void kebabNamesAndTheirDeprecatedAliases() {
+    Pkcs11Config current =
+        Pkcs11Config.parse(
+            URI.create("pkcs11:object=x"),
+            Map.of(
+                Pkcs11Config.LIBRARY.name(),
+                "/l.so",
+                Pkcs11Config.PIN.name(),
+                "env:P",
+                "slot-list-index",
+                "2",
+                "refresh",
+                "5m"));
+    assertThat(current.slotListIndex()).isEqualTo(2);
+    assertThat(current.refresh()).isEqualTo(Duration.ofMinutes(5));
+    Pkcs11Config old =
+        Pkcs11Config.parse(
+            URI.create("pkcs11:object=x"),
+            Map.of(
+                Pkcs11Config.LIBRARY.name(),
+                "/l.so",
+                Pkcs11Config.PIN.name(),
+                "env:P",
+                "slotListIndex",
+                "3",
+                "refreshSeconds",
+                "90"));
+    assertThat(old.slotListIndex()).isEqualTo(3);
+    assertThat(old.refresh()).as("bare number is seconds").isEqualTo(Duration.ofSeconds(90));
   }
 
   @Test
@@ -49,7 +90,7 @@ class Pkcs11ConfigTest {
             () ->
                 Pkcs11Config.parse(
                     URI.create("pkcs11:token=a"),
-                    Map.of(Pkcs11Config.LIBRARY, "/l.so", Pkcs11Config.PIN, "1234")))
+                    Map.of(Pkcs11Config.LIBRARY.name(), "/l.so", Pkcs11Config.PIN.name(), "1234")))
         .isInstanceOf(KmsConfigException.class)
         .hasMessageContaining("reference")
         .hasMessageNotContaining("1234");
@@ -57,13 +98,13 @@ class Pkcs11ConfigTest {
             () ->
                 Pkcs11Config.parse(
                     URI.create("pkcs11:token=a?pin-value=1234"),
-                    Map.of(Pkcs11Config.LIBRARY, "/l.so")))
+                    Map.of(Pkcs11Config.LIBRARY.name(), "/l.so")))
         .isInstanceOf(KmsConfigException.class)
         .hasMessageNotContaining("1234");
     assertThatThrownBy(
             () ->
                 Pkcs11Config.parse(
-                    URI.create("pkcs11:token=a"), Map.of(Pkcs11Config.LIBRARY, "/l.so")))
+                    URI.create("pkcs11:token=a"), Map.of(Pkcs11Config.LIBRARY.name(), "/l.so")))
         .isInstanceOf(KmsConfigException.class)
         .hasMessageContaining("'pin' is required");
     assertThatThrownBy(() -> Pkcs11Config.parse(URI.create("pkcs11:object=x"), BASE))
@@ -73,13 +114,26 @@ class Pkcs11ConfigTest {
                 Pkcs11Config.parse(
                     URI.create("pkcs11:token=a"),
                     Map.of(
-                        Pkcs11Config.LIBRARY,
+                        Pkcs11Config.LIBRARY.name(),
                         "/l.so",
-                        Pkcs11Config.PIN,
+                        Pkcs11Config.PIN.name(),
                         "env:P",
-                        Pkcs11Config.THREADS,
+                        Pkcs11Config.THREADS.name(),
                         "many")))
         .hasMessageContaining("threads");
+    assertThatThrownBy(
+            () ->
+                Pkcs11Config.parse(
+                    URI.create("pkcs11:token=a"),
+                    Map.of(
+                        Pkcs11Config.LIBRARY.name(),
+                        "/l.so",
+                        Pkcs11Config.PIN.name(),
+                        "env:P",
+                        "slot-index",
+                        "1")))
+        .isInstanceOf(KmsConfigException.class)
+        .hasMessageContaining("nearest valid name: 'slot-list-index'");
     assertThat(new Pkcs11KmsService().supports(URI.create("pkcs11:token=a"))).isTrue();
     assertThat(new Pkcs11KmsService().supports(URI.create("kms://http@h:1/kms"))).isFalse();
   }

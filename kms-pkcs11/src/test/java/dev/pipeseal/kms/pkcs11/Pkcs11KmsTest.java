@@ -191,7 +191,8 @@ class Pkcs11KmsTest {
     String name = newKey();
     java.util.Map<String, String> config =
         new java.util.HashMap<>(SoftHsm.require().config("pipeseal"));
-    config.put(Pkcs11Config.REFRESH_SECONDS, "3600");
+    // "refreshSeconds" is the deprecated name of "refresh"; this keeps it working.
+    config.put("refreshSeconds", "3600");
     try (Kms stale = KmsProviders.open("pkcs11:token=pipeseal", config)) {
       assertThat(join(stale.describe(name)).currentVersion()).isEqualTo("1");
       kms.rotateKey(name); // "another process"
@@ -269,9 +270,9 @@ class Pkcs11KmsTest {
         KmsProviders.open(
             URI.create("pkcs11:slot-id=" + slot),
             java.util.Map.of(
-                Pkcs11Config.LIBRARY,
+                Pkcs11Config.LIBRARY.name(),
                 hsm.library().toString(),
-                Pkcs11Config.PIN,
+                Pkcs11Config.PIN.name(),
                 "file:" + hsm.pinFile()))) {
       try (DataKey k = join(second.unwrap(w))) {
         assertThat(material(k)).isEqualTo(plain);

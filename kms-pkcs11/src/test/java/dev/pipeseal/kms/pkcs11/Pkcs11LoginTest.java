@@ -46,15 +46,15 @@ class Pkcs11LoginTest {
     assertThatThrownBy(() -> KmsProviders.open("pkcs11:token=no-such-token", config))
         .isInstanceOf(KmsConfigException.class)
         .hasMessageContaining("no-such-token");
-    config.put(Pkcs11Config.LIBRARY, "/nonexistent/libpkcs11.so");
-    config.remove(Pkcs11Config.TOKEN);
-    config.put(Pkcs11Config.SLOT, "1");
+    config.put(Pkcs11Config.LIBRARY.name(), "/nonexistent/libpkcs11.so");
+    config.remove(Pkcs11Config.TOKEN.name());
+    config.put(Pkcs11Config.SLOT.name(), "1");
     assertThatThrownBy(() -> KmsProviders.open("pkcs11:token=ignored", config))
         .isInstanceOf(KmsConfigException.class)
         .hasMessageContaining("/nonexistent/libpkcs11.so");
-    config.put(Pkcs11Config.LIBRARY, hsm.library().toString());
-    config.put(Pkcs11Config.PIN, "env:PIPESEAL_TEST_UNSET_PIN_VARIABLE");
-    config.put(Pkcs11Config.SLOT, String.valueOf(hsm.slots().get("pipeseal")));
+    config.put(Pkcs11Config.LIBRARY.name(), hsm.library().toString());
+    config.put(Pkcs11Config.PIN.name(), "env:PIPESEAL_TEST_UNSET_PIN_VARIABLE");
+    config.put(Pkcs11Config.SLOT.name(), String.valueOf(hsm.slots().get("pipeseal")));
     assertThatThrownBy(() -> KmsProviders.open("pkcs11:token=ignored", config))
         .isInstanceOf(KmsConfigException.class)
         .hasMessageContaining("PIPESEAL_TEST_UNSET_PIN_VARIABLE");

@@ -41,11 +41,11 @@ public final class SoftHsm {
     /** Provider config for {@code token}, by label. */
     public Map<String, String> config(String token, Path pin) {
       return Map.of(
-          Pkcs11Config.LIBRARY,
+          Pkcs11Config.LIBRARY.name(),
           library.toString(),
-          Pkcs11Config.TOKEN,
+          Pkcs11Config.TOKEN.name(),
           token,
-          Pkcs11Config.PIN,
+          Pkcs11Config.PIN.name(),
           "file:" + pin);
     }
 

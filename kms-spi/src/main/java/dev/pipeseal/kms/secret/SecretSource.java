@@ -14,9 +14,9 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Resolves a secret given by reference: {@code env:NAME} (an environment variable) or {@code
- * file:/path} (a file's content, one trailing newline removed). Inline secrets are refused so a
- * password never sits in a properties file, a Spark conf dump or a log line.
+ * The one resolver of secrets given by reference: {@code env:NAME} (an environment variable) or
+ * {@code file:/path} (a file's content, one trailing newline removed). Inline secrets are refused
+ * so a password never sits in a properties file, a Spark conf dump or a log line.
  */
 public final class SecretSource {
   private final Function<String, String> environment;
@@ -33,6 +33,32 @@ public final class SecretSource {
   /** Reads {@code env:} references from {@code environment} instead; for tests and embedding. */
   public static SecretSource withEnvironment(Function<String, String> environment) {
     return new SecretSource(environment);
+  }
+
+  /**
+   * Resolves a parsed reference into a {@link Secret} whose {@code toString} hides the value.
+   *
+   * @param source provider or component id for error messages
+   * @param what the property the reference came from, for error messages
+   */
+  public Secret secret(SecretReference reference, String source, String what) {
+    return new Secret(resolve(reference.toString(), source, what));
+  }
+
+  /**
+   * Resolves {@code text} if it is a reference, else returns it as given: for values that are not
+   * secrets but may be kept outside the configuration (a wrapped key record in a file).
+   */
+  public String valueOrReference(String text, String source, String what) {
+    if (!SecretReference.isReference(text)) {
+      return text;
+    }
+    char[] chars = resolve(text, source, what);
+    try {
+      return new String(chars);
+    } finally {
+      Arrays.fill(chars, '\0');
+    }
   }
 
   /**

@@ -1,5 +1,9 @@
 package dev.pipeseal.parquet.policy;
 
+import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.settings.Property;
+import dev.pipeseal.kms.settings.PropertySet;
+import dev.pipeseal.kms.settings.Settings;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -7,13 +11,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.parquet.crypto.ParquetCipher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How files are encrypted, parsed in one place ({@link #fromProperties}) from the properties in
- * {@link #PROPERTIES} (also the table in {@code docs/parquet.md}). Unknown names under {@value
- * #PREFIX} are rejected, so a typo never silently leaves a column in plaintext.
+ * {@link #PROPERTIES} (listed in {@code docs/settings.md}). Unknown names under {@value #PREFIX}
+ * are rejected with the nearest valid name, so a typo never silently leaves a column in plaintext.
  *
  * @param rules column rules, in the order given (sorted by master key name)
  * @param footerKey master key of the footer key; null only when there are no rules (no encryption)
@@ -38,83 +43,102 @@ public record EncryptionPolicy(
     boolean verifyTable) {
 
   public static final String PREFIX = "pipeseal.parquet.";
-  public static final String COLUMNS = PREFIX + "columns.";
-  public static final String FOOTER_KEY = PREFIX + "footer.key";
-  public static final String FOOTER_PLAINTEXT = PREFIX + "footer.plaintext";
-  public static final String ALGORITHM = PREFIX + "algorithm";
-  public static final String KEY_MATERIAL = PREFIX + "key-material";
-  public static final String COMPLETE_COLUMNS = PREFIX + "complete-columns";
-  public static final String DATA_KEY_BITS = PREFIX + "data-key-bits";
-  public static final String TABLE = PREFIX + "table";
-  public static final String TABLE_VERIFY = PREFIX + "table.verify";
-  public static final String POLICY_FILE = PREFIX + "policy.file";
+
+  private static final Logger LOG = LoggerFactory.getLogger(EncryptionPolicy.class);
 
   /** Table ids that are keywords. */
   public static final String TABLE_AUTO = "auto";
 
   public static final String TABLE_NONE = "none";
 
-  /** One row of the property table. */
-  public record Property(String name, String defaultValue, String meaning) {}
+  public static final Property<String> FOOTER_KEY_PROPERTY =
+      Property.string(
+              "footer.key",
+              null,
+              "Master key of the footer key. Required when rules name several master keys.")
+          .withDefaultText("the master key of the rules, if there is only one");
+  public static final Property<Boolean> FOOTER_PLAINTEXT_PROPERTY =
+      Property.bool(
+          "footer.plaintext",
+          false,
+          "Write a signed plaintext footer: readers without keys can read unencrypted columns.");
+  public static final Property<ParquetCipher> ALGORITHM_PROPERTY =
+      Property.of(
+          "algorithm",
+          "AES_GCM_V1 or AES_GCM_CTR_V1",
+          ParquetCipher.AES_GCM_V1,
+          EncryptionPolicy::cipher,
+          "AES_GCM_V1 or AES_GCM_CTR_V1 (faster, pages authenticated only through their"
+              + " headers).");
+  public static final Property<Boolean> KEY_MATERIAL_PROPERTY =
+      Property.of(
+              "key-material",
+              "internal or external",
+              false,
+              EncryptionPolicy::externalKeyMaterial,
+              "internal (in the footer) or external (_KEY_MATERIAL_FOR_<file>.json beside the"
+                  + " file).")
+          .withDefaultText("internal");
+  public static final Property<Boolean> COMPLETE_COLUMNS_PROPERTY =
+      Property.bool(
+          "complete-columns",
+          false,
+          "Also encrypt every column no rule selects, with the footer key.");
+  public static final Property<Integer> DATA_KEY_BITS_PROPERTY =
+      Property.integer(
+              "data-key-bits",
+              256,
+              128,
+              256,
+              "Length of random column and footer keys: 128, 192 or 256.")
+          .withCheck(b -> b % 64 == 0, "must be 128, 192 or 256");
+  public static final Property<String> TABLE_PROPERTY =
+      Property.string(
+          "table",
+          TABLE_AUTO,
+          "Table id bound into every file's AAD prefix: auto (the file's directory without"
+              + " partition and staging directories), none, or an explicit id.");
+  public static final Property<Boolean> TABLE_VERIFY_PROPERTY =
+      Property.bool(
+          "table.verify",
+          true,
+          "Readers reject files whose AAD prefix names another table, or that have none.");
+  public static final Property<String> POLICY_FILE_PROPERTY =
+      Property.string(
+          "policy.file",
+          null,
+          "A properties file (any Hadoop file system) with these properties; properties set"
+              + " directly override it.");
 
-  /** Every property, its default and meaning. */
-  public static final List<Property> PROPERTIES =
-      List.of(
-          new Property(
-              COLUMNS + "<masterKey>",
-              "(none)",
-              "Comma-separated column selectors encrypted under <masterKey>: a field name or"
-                  + " path (a struct, array or map selects every column below it), glob:<pattern>"
-                  + " or type:<type> such as type:array<float>."),
-          new Property(
-              FOOTER_KEY,
-              "the master key of the rules, if there is only one",
-              "Master key of the footer key. Required when rules name several master keys."),
-          new Property(
-              FOOTER_PLAINTEXT,
-              "false",
-              "Write a signed plaintext footer: readers without keys can read unencrypted columns."),
-          new Property(
-              ALGORITHM,
-              "AES_GCM_V1",
-              "AES_GCM_V1 or AES_GCM_CTR_V1 (faster, pages"
-                  + " authenticated only through their headers)."),
-          new Property(
-              KEY_MATERIAL,
-              "internal",
-              "internal (in the footer) or external (_KEY_MATERIAL_FOR_<file>.json beside the file)."),
-          new Property(
-              COMPLETE_COLUMNS,
-              "false",
-              "Also encrypt every column no rule selects, with the footer key."),
-          new Property(
-              DATA_KEY_BITS, "256", "Length of random column and footer keys: 128, 192 or 256."),
-          new Property(
-              TABLE,
-              TABLE_AUTO,
-              "Table id bound into every file's AAD prefix: auto (the file's directory without"
-                  + " partition and staging directories), none, or an explicit id."),
-          new Property(
-              TABLE_VERIFY,
-              "true",
-              "Readers reject files whose AAD prefix names another table, or that have none."),
-          new Property(
-              POLICY_FILE,
-              "(none)",
-              "A properties file (any Hadoop file system) with these properties; properties set"
-                  + " directly override it."));
+  /** Every policy property, relative to {@value #PREFIX}. */
+  public static final PropertySet PROPERTIES =
+      PropertySet.of(
+              "Parquet encryption policy",
+              PREFIX,
+              FOOTER_KEY_PROPERTY,
+              FOOTER_PLAINTEXT_PROPERTY,
+              ALGORITHM_PROPERTY,
+              KEY_MATERIAL_PROPERTY,
+              COMPLETE_COLUMNS_PROPERTY,
+              DATA_KEY_BITS_PROPERTY,
+              TABLE_PROPERTY,
+              TABLE_VERIFY_PROPERTY,
+              POLICY_FILE_PROPERTY)
+          .withPassThrough(
+              "columns.",
+              "columns.<masterKey>: comma-separated column selectors encrypted under <masterKey>:"
+                  + " a field name or path (a struct, array or map selects every column below it),"
+                  + " glob:<pattern> or type:<type> such as type:array<float>");
 
-  private static final Set<String> SCALARS =
-      Set.of(
-          FOOTER_KEY,
-          FOOTER_PLAINTEXT,
-          ALGORITHM,
-          KEY_MATERIAL,
-          COMPLETE_COLUMNS,
-          DATA_KEY_BITS,
-          TABLE,
-          TABLE_VERIFY,
-          POLICY_FILE);
+  /** Full names, for messages and Hadoop configuration look-ups. */
+  public static final String COLUMNS = PREFIX + "columns.";
+
+  public static final String FOOTER_KEY = PREFIX + FOOTER_KEY_PROPERTY.name();
+  public static final String ALGORITHM = PREFIX + ALGORITHM_PROPERTY.name();
+  public static final String COMPLETE_COLUMNS = PREFIX + COMPLETE_COLUMNS_PROPERTY.name();
+  public static final String DATA_KEY_BITS = PREFIX + DATA_KEY_BITS_PROPERTY.name();
+  public static final String TABLE = PREFIX + TABLE_PROPERTY.name();
+  public static final String POLICY_FILE = PREFIX + POLICY_FILE_PROPERTY.name();
 
   public EncryptionPolicy {
     rules = List.copyOf(rules);
@@ -152,47 +176,44 @@ public record EncryptionPolicy(
    * @throws PolicyException naming the property on an unknown name or invalid value
    */
   public static EncryptionPolicy fromProperties(Map<String, String> properties) {
-    Map<String, String> own = new TreeMap<>();
+    Settings own;
+    try {
+      own =
+          Settings.of(properties)
+              .withSource("parquet")
+              .withWarnings(LOG::warn)
+              .scoped(PREFIX)
+              .validate(PROPERTIES);
+    } catch (KmsConfigException e) {
+      throw new PolicyException(e.getMessage(), e);
+    }
     List<ColumnRule> rules = new ArrayList<>();
-    Set<String> unknown = new TreeSet<>();
-    new TreeMap<>(properties)
-        .forEach(
-            (name, value) -> {
-              if (!name.startsWith(PREFIX) || value == null) {
-                return;
-              }
-              if (name.startsWith(COLUMNS)) {
-                rules.add(rule(name.substring(COLUMNS.length()), value));
-              } else if (SCALARS.contains(name)) {
-                own.put(name, value.trim());
-              } else {
-                unknown.add(name);
-              }
-            });
-    if (!unknown.isEmpty()) {
-      throw new PolicyException("unknown properties " + unknown + " (see docs/parquet.md)");
-    }
-    String footerKey = emptyToNull(own.get(FOOTER_KEY));
-    if (footerKey == null) {
-      Set<String> keys = new LinkedHashSet<>();
-      rules.forEach(r -> keys.add(r.masterKey()));
-      if (keys.size() == 1) {
-        footerKey = keys.iterator().next();
-      } else if (keys.size() > 1) {
-        throw new PolicyException(
-            "'" + FOOTER_KEY + "' is required when rules name several master keys " + keys);
+    new TreeMap<>(own.passThrough("columns.")).forEach((key, value) -> rules.add(rule(key, value)));
+    try {
+      String footerKey = own.get(FOOTER_KEY_PROPERTY);
+      if (footerKey == null) {
+        Set<String> keys = new LinkedHashSet<>();
+        rules.forEach(r -> keys.add(r.masterKey()));
+        if (keys.size() == 1) {
+          footerKey = keys.iterator().next();
+        } else if (keys.size() > 1) {
+          throw new PolicyException(
+              "'" + FOOTER_KEY + "' is required when rules name several master keys " + keys);
+        }
       }
+      return new EncryptionPolicy(
+          rules,
+          footerKey,
+          own.get(FOOTER_PLAINTEXT_PROPERTY),
+          own.get(ALGORITHM_PROPERTY),
+          own.get(KEY_MATERIAL_PROPERTY),
+          own.get(COMPLETE_COLUMNS_PROPERTY),
+          own.get(DATA_KEY_BITS_PROPERTY),
+          own.get(TABLE_PROPERTY),
+          own.get(TABLE_VERIFY_PROPERTY));
+    } catch (KmsConfigException e) {
+      throw new PolicyException(e.getMessage(), e);
     }
-    return new EncryptionPolicy(
-        rules,
-        footerKey,
-        bool(own, FOOTER_PLAINTEXT, false),
-        cipher(own.get(ALGORITHM)),
-        keyMaterial(own.get(KEY_MATERIAL)),
-        bool(own, COMPLETE_COLUMNS, false),
-        integer(own, DATA_KEY_BITS, 256),
-        own.getOrDefault(TABLE, TABLE_AUTO),
-        bool(own, TABLE_VERIFY, true));
   }
 
   private static ColumnRule rule(String masterKey, String selectors) {
@@ -229,58 +250,20 @@ public record EncryptionPolicy(
   }
 
   private static ParquetCipher cipher(String v) {
-    if (v == null || v.isEmpty()) {
-      return ParquetCipher.AES_GCM_V1;
-    }
     try {
       return ParquetCipher.valueOf(v.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw invalid(ALGORITHM, v, "AES_GCM_V1 or AES_GCM_CTR_V1");
+      throw new IllegalArgumentException("expected AES_GCM_V1 or AES_GCM_CTR_V1");
     }
   }
 
-  private static boolean keyMaterial(String v) {
-    if (v == null || v.isEmpty() || v.equalsIgnoreCase("internal")) {
+  private static boolean externalKeyMaterial(String v) {
+    if (v.equalsIgnoreCase("internal")) {
       return false;
     }
     if (v.equalsIgnoreCase("external")) {
       return true;
     }
-    throw invalid(KEY_MATERIAL, v, "internal or external");
-  }
-
-  private static boolean bool(Map<String, String> own, String name, boolean fallback) {
-    String v = own.get(name);
-    if (v == null || v.isEmpty()) {
-      return fallback;
-    }
-    if (v.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (v.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw invalid(name, v, "true or false");
-  }
-
-  private static int integer(Map<String, String> own, String name, int fallback) {
-    String v = own.get(name);
-    if (v == null || v.isEmpty()) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw invalid(name, v, "an integer");
-    }
-  }
-
-  private static String emptyToNull(String v) {
-    return v == null || v.isEmpty() ? null : v;
-  }
-
-  private static PolicyException invalid(String name, String value, String expected) {
-    return new PolicyException(
-        "invalid value '" + value + "' for '" + name + "': expected " + expected);
+    throw new IllegalArgumentException("expected internal or external");
   }
 }

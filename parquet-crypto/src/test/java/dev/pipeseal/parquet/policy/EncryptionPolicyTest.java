@@ -67,13 +67,21 @@ class EncryptionPolicyTest {
   }
 
   @Test
+  void unknownNameSuggestsTheNearestValidOne() {
+    assertThatThrownBy(
+            () -> EncryptionPolicy.fromProperties(Map.of("pipeseal.parquet.footer.plaintxt", "x")))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("nearest valid name: 'pipeseal.parquet.footer.plaintext'");
+  }
+
+  @Test
   void propertyTableListsEveryScalar() {
-    assertThat(EncryptionPolicy.PROPERTIES)
-        .extracting(EncryptionPolicy.Property::name)
+    assertThat(EncryptionPolicy.PROPERTIES.properties())
+        .extracting(p -> EncryptionPolicy.PREFIX + p.name())
         .contains(
-            EncryptionPolicy.FOOTER_KEY,
-            EncryptionPolicy.TABLE,
-            EncryptionPolicy.POLICY_FILE,
-            EncryptionPolicy.COLUMNS + "<masterKey>");
+            EncryptionPolicy.FOOTER_KEY, EncryptionPolicy.TABLE, EncryptionPolicy.POLICY_FILE);
+    assertThat(EncryptionPolicy.PROPERTIES.passThrough().keySet())
+        .extracting(p -> EncryptionPolicy.PREFIX + p)
+        .containsExactly(EncryptionPolicy.COLUMNS);
   }
 }

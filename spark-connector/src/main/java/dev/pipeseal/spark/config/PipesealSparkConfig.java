@@ -1,13 +1,19 @@
 package dev.pipeseal.spark.config;
 
+import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.bridge.KmsBridgeConfig;
+import dev.pipeseal.kms.settings.Property;
+import dev.pipeseal.kms.settings.PropertySet;
+import dev.pipeseal.kms.settings.Settings;
+import dev.pipeseal.registry.RegistryConfig;
 import java.io.Serializable;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every {@code spark.pipeseal.*} setting, parsed and validated here and nowhere else. Serializable
@@ -35,26 +41,10 @@ public record PipesealSparkConfig(
     int readerMaxKeys)
     implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(PipesealSparkConfig.class);
 
   public static final String PREFIX = "spark.pipeseal.";
   public static final String KMS_PREFIX = PREFIX + "kms.";
-  public static final String REGISTRY_LOCATION = PREFIX + "registry.location";
-  public static final String REGISTRY_STORE = PREFIX + "registry.store";
-  public static final String REGISTRY_CACHE_SIZE = PREFIX + "registry.cache-size";
-  public static final String DEFAULT_MASTER_KEY = PREFIX + "default-master-key";
-  public static final String KEY_REFERENCE = PREFIX + "key-reference";
-  public static final String DEK_LIFETIME = PREFIX + "dek.lifetime";
-  public static final String READER_MAX_KEYS = PREFIX + "reader.max-keys";
-
-  private static final Set<String> KNOWN =
-      Set.of(
-          REGISTRY_LOCATION,
-          REGISTRY_STORE,
-          REGISTRY_CACHE_SIZE,
-          DEFAULT_MASTER_KEY,
-          KEY_REFERENCE,
-          DEK_LIFETIME,
-          READER_MAX_KEYS);
 
   /** Where a randomized value's data key lives. */
   public enum KeyReferenceMode {
@@ -63,6 +53,55 @@ public record PipesealSparkConfig(
     /** The wrapped key inside each value (self-contained; about 100-200 bytes more per value). */
     INLINE
   }
+
+  public static final Property<String> REGISTRY_LOCATION_PROPERTY =
+      Property.string(
+          "registry.location",
+          null,
+          "Key registry directory (file:, hdfs:, s3a: ...); required with key-reference=registry.");
+  public static final Property<String> DEFAULT_MASTER_KEY_PROPERTY =
+      Property.string("default-master-key", null, "Master key used when a function names none.");
+  public static final Property<KeyReferenceMode> KEY_REFERENCE_PROPERTY =
+      Property.choice(
+          "key-reference",
+          KeyReferenceMode.class,
+          KeyReferenceMode.REGISTRY,
+          "How randomized values reference their data key: registry (an 8-byte id) or inline"
+              + " (the wrapped key in each value).");
+  public static final Property<Duration> DEK_LIFETIME_PROPERTY =
+      Property.duration(
+              "dek.lifetime",
+              Duration.ofHours(1),
+              ChronoUnit.SECONDS,
+              "How long the driver reuses one randomized data key per master key.")
+          .withCheck(d -> !d.isZero(), "must be positive");
+  public static final Property<Integer> READER_MAX_KEYS_PROPERTY =
+      Property.integer(
+          "reader.max-keys",
+          64,
+          1,
+          Integer.MAX_VALUE,
+          "Distinct data keys one task keeps open while decrypting.");
+
+  /** Every Spark property, relative to {@value #PREFIX}. */
+  public static final PropertySet PROPERTIES =
+      PropertySet.of(
+              "Spark connector",
+              PREFIX,
+              REGISTRY_LOCATION_PROPERTY,
+              RegistryConfig.STORE,
+              RegistryConfig.CACHE_SIZE,
+              DEFAULT_MASTER_KEY_PROPERTY,
+              KEY_REFERENCE_PROPERTY,
+              DEK_LIFETIME_PROPERTY,
+              READER_MAX_KEYS_PROPERTY)
+          .withPassThrough("kms.", "the KMS bridge, as pipeseal.kms.* (see KMS bridge)");
+
+  /** Full names, for messages. */
+  public static final String REGISTRY_LOCATION = PREFIX + REGISTRY_LOCATION_PROPERTY.name();
+
+  public static final String DEFAULT_MASTER_KEY = PREFIX + DEFAULT_MASTER_KEY_PROPERTY.name();
+  public static final String KEY_REFERENCE = PREFIX + KEY_REFERENCE_PROPERTY.name();
 
   public PipesealSparkConfig {
     properties = Map.copyOf(properties);
@@ -90,33 +129,27 @@ public record PipesealSparkConfig(
             own.put(k, v);
           }
         });
-    for (String name : own.keySet()) {
-      if (!name.startsWith(KMS_PREFIX) && !KNOWN.contains(name)) {
-        throw new PipesealConfigException(
-            "unknown property " + name + " (see docs/spark.md for the property table)");
-      }
-    }
     try {
+      Settings s =
+          Settings.of(own)
+              .withSource("spark")
+              .withWarnings(LOG::warn)
+              .scoped(PREFIX)
+              .validate(PROPERTIES);
       // Validates the bridge settings now, on the driver, rather than in the first task.
       KmsBridgeConfig.fromProperties(own, KMS_PREFIX);
-    } catch (RuntimeException e) {
+      return new PipesealSparkConfig(
+          own,
+          s.get(REGISTRY_LOCATION_PROPERTY),
+          s.get(RegistryConfig.STORE).name().toLowerCase(Locale.ROOT),
+          s.get(RegistryConfig.CACHE_SIZE),
+          s.get(DEFAULT_MASTER_KEY_PROPERTY),
+          s.get(KEY_REFERENCE_PROPERTY),
+          s.get(DEK_LIFETIME_PROPERTY),
+          s.get(READER_MAX_KEYS_PROPERTY));
+    } catch (KmsConfigException e) {
       throw new PipesealConfigException(e.getMessage(), e);
     }
-    String location = blankToNull(own.get(REGISTRY_LOCATION));
-    String store = own.getOrDefault(REGISTRY_STORE, "auto").trim().toLowerCase(Locale.ROOT);
-    if (!Set.of("auto", "local", "hadoop").contains(store)) {
-      throw new PipesealConfigException(
-          REGISTRY_STORE + " must be auto, local or hadoop: '" + store + "'");
-    }
-    return new PipesealSparkConfig(
-        own,
-        location,
-        store,
-        integer(own, REGISTRY_CACHE_SIZE, 10_000, 0),
-        blankToNull(own.get(DEFAULT_MASTER_KEY)),
-        keyReferenceMode(own.getOrDefault(KEY_REFERENCE, "registry")),
-        duration(own, DEK_LIFETIME, Duration.ofHours(1)),
-        integer(own, READER_MAX_KEYS, 64, 1));
   }
 
   /** Settings for {@code KmsBridge.open(...)} under the bridge's own prefix. */
@@ -133,68 +166,11 @@ public record PipesealSparkConfig(
 
   /** Options for {@code KeyRegistries.open(location, options)}. */
   public Map<String, String> registryOptions() {
-    return Map.of("registry.store", registryStore, "registry.cacheSize", "" + registryCacheSize);
-  }
-
-  private static KeyReferenceMode keyReferenceMode(String v) {
-    try {
-      return KeyReferenceMode.valueOf(v.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new PipesealConfigException(KEY_REFERENCE + " must be registry or inline: '" + v + "'");
-    }
-  }
-
-  private static int integer(Map<String, String> own, String name, int dflt, int min) {
-    String v = own.get(name);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n < min) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new PipesealConfigException(name + " must be an integer >= " + min + ": '" + v + "'");
-    }
-  }
-
-  private static Duration duration(Map<String, String> own, String name, Duration dflt) {
-    String v = own.get(name);
-    if (v == null) {
-      return dflt;
-    }
-    String t = v.trim().toLowerCase(Locale.ROOT);
-    try {
-      Duration d;
-      if (t.startsWith("p")) {
-        d = Duration.parse(t.toUpperCase(Locale.ROOT));
-      } else if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      } else {
-        long n = Long.parseLong(t.substring(0, t.length() - 1));
-        d =
-            switch (t.charAt(t.length() - 1)) {
-              case 's' -> Duration.ofSeconds(n);
-              case 'm' -> Duration.ofMinutes(n);
-              case 'h' -> Duration.ofHours(n);
-              case 'd' -> Duration.ofDays(n);
-              default -> throw new NumberFormatException();
-            };
-      }
-      if (d.isNegative() || d.isZero()) {
-        throw new NumberFormatException();
-      }
-      return d;
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      throw new PipesealConfigException(
-          name + " must be a positive duration such as 30m, 1h or PT1H: '" + v + "'");
-    }
-  }
-
-  private static String blankToNull(String v) {
-    return v == null || v.isBlank() ? null : v.trim();
+    return Map.of(
+        RegistryConfig.STORE.name(),
+        registryStore,
+        RegistryConfig.CACHE_SIZE.name(),
+        "" + registryCacheSize);
   }
 
   /** Shows the non-bridge settings only: bridge values may point at secrets. */
