@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeseal.crypto.aead.AuthenticationFailedException;
-import dev.pipeseal.crypto.batch.BatchEncryptor;
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.UnknownKeyException;
@@ -58,9 +58,9 @@ class EnvelopeReaderTest {
   }
 
   private byte[] seal(KeyReference ref, DataKeyPair pair, String text, EnvelopeContext ctx) {
-    try (BatchEncryptor enc =
-        BatchEncryptor.create(pair.plaintext(), Algorithm.XAES_256_GCM, ref)) {
-      return enc.encrypt(new byte[][] {text.getBytes(StandardCharsets.UTF_8)}, ctx)[0];
+    try (EnvelopeEncryptor enc =
+        EnvelopeEncryptor.create(pair.plaintext(), Algorithm.XAES_256_GCM, ref)) {
+      return enc.encrypt(text.getBytes(StandardCharsets.UTF_8), ctx);
     }
   }
 
