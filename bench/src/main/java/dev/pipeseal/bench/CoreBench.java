@@ -1,8 +1,8 @@
 package dev.pipeseal.bench;
 
-import dev.pipeseal.crypto.batch.BatchDecryptor;
-import dev.pipeseal.crypto.batch.BatchEncryptor;
-import dev.pipeseal.crypto.batch.ColumnBatch;
+import dev.pipeseal.bench.batch.BatchDecryptor;
+import dev.pipeseal.bench.batch.BatchEncryptor;
+import dev.pipeseal.bench.batch.ColumnBatch;
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.KeyReference;

@@ -1,11 +1,10 @@
 package dev.pipeseal.bench;
 
 import dev.pipeseal.jobs.PipesealCli;
-import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.registry.KeyRegistry;
-import dev.pipeseal.parquet.kms.SharedBridges;
 import dev.pipeseal.registry.KeyRegistries;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -64,7 +63,7 @@ final class JobsBench {
     }
     Path work = dir == null ? Files.createTempDirectory("pipeseal-jobs-bench-") : dir;
     Map<String, String> kms = localStore(work.resolve("keys"));
-    KmsAdmin admin = SharedBridges.forProperties(kms).admin().orElseThrow();
+    KmsAdmin admin = SharedKmsBridges.pinned(kms).bridge().admin().orElseThrow();
     admin.createKey("pii");
     Map<String, String> external = new LinkedHashMap<>(kms);
     external.put(
@@ -154,7 +153,6 @@ final class JobsBench {
   private static void roll(KmsAdmin admin, Map<String, String> kms) {
     admin.rotateKey("pii");
     KeyToolkit.removeCacheEntriesForAllTokens();
-    JobContext.reset(); // the next run asks the KMS for the new current version
   }
 
   /** Runs one CLI command; returns files per second. */
@@ -171,7 +169,6 @@ final class JobsBench {
         });
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     PrintStream quiet = new PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8);
-    JobContext.reset();
     long t0 = System.nanoTime();
     int code = PipesealCli.run(a.toArray(String[]::new), quiet, System.err);
     double secs = (System.nanoTime() - t0) / 1e9;

@@ -1,7 +1,7 @@
 package dev.pipeseal.bench;
 
-import dev.pipeseal.crypto.batch.BatchEncryptor;
-import dev.pipeseal.crypto.batch.ColumnBatch;
+import dev.pipeseal.bench.batch.BatchEncryptor;
+import dev.pipeseal.bench.batch.ColumnBatch;
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.envelope.EnvelopeKeys;

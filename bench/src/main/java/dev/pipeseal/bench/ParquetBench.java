@@ -1,7 +1,7 @@
 package dev.pipeseal.bench;
 
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.parquet.crypto.PipesealCryptoFactory;
-import dev.pipeseal.parquet.kms.SharedBridges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +95,7 @@ final class ParquetBench {
       input.unpersist();
     } finally {
       spark.stop();
-      SharedBridges.closeAll();
+      SharedKmsBridges.closeAll();
       if (dir == null) {
         delete(work);
       }
@@ -130,7 +130,7 @@ final class ParquetBench {
     o.put("pipeseal.kms.provider.password", "file:" + pass);
     o.put("pipeseal.kms.provider.create", "true");
     o.put("pipeseal.kms.audit.sink", "none");
-    var admin = SharedBridges.forProperties(bridge(o)).admin().orElseThrow();
+    var admin = SharedKmsBridges.pinned(bridge(o)).bridge().admin().orElseThrow();
     admin.createKey("pii");
     admin.createKey("emb");
     o.put("pipeseal.parquet.columns.pii", String.join(",", PII));

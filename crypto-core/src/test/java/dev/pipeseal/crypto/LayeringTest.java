@@ -51,15 +51,4 @@ class LayeringTest {
         .callMethod(DataKey.class, "withMaterial", java.util.function.Function.class)
         .check(core);
   }
-
-  @Test
-  void batchApiGoesThroughEnvelopeHandles() {
-    noClasses()
-        .that()
-        .resideInAPackage("dev.pipeseal.crypto.batch..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage("javax.crypto..")
-        .check(core);
-  }
 }

@@ -1,136 +1,207 @@
 package dev.pipeseal.envelope;
 
 import dev.pipeseal.crypto.PipesealCryptoException;
-import dev.pipeseal.crypto.batch.BatchDecryptor;
 import dev.pipeseal.crypto.envelope.Envelope;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.crypto.envelope.EnvelopeDecryptor;
+import dev.pipeseal.crypto.envelope.EnvelopeHeader;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.WrappedKey;
+import dev.pipeseal.kms.audit.AuditContext;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Decrypts envelopes under whatever keys they reference, keeping a decryptor per recently seen key
- * so a column or partition written under a few DEKs costs a few unwraps, not one per value.
+ * The one envelope reader of the connectors (Kafka deserializers, Spark decrypt functions, jobs):
+ * decrypts envelopes under whatever keys they reference, keeping a bounded LRU of open data keys so
+ * a partition, file or column written under a few DEKs costs a few unwraps, not one per value.
  *
- * <p>Not thread-safe: one per Spark task or Kafka consumer thread; cheap to create. Close it to
- * release the keys it holds.
+ * <p>Fast path: values from one writer share one envelope header (version, algorithm, key
+ * reference), so each value's header bytes are first compared in place with the last header parsed;
+ * on a match the value is decrypted straight from the caller's buffer under that header's key, with
+ * no parse, no map lookup and no copy. Each open key carries a {@linkplain
+ * EnvelopeDecryptor#reader() reader} owned by the thread that opened it (a Spark task, a consumer
+ * thread), so that thread's hot loop does no thread-local lookup either.
+ *
+ * <p>Thread-safe (other threads take the decryptor's per-thread path; the LRU is locked on a miss).
+ * Close it to release the keys it holds; it does not own {@link EnvelopeKeys} or the KMS.
  */
 public final class EnvelopeReader implements AutoCloseable {
-  /** Distinct keys kept open; a file or partition rarely spans more. */
+  /** Distinct keys kept open; a file, partition or task rarely spans more. */
   public static final int DEFAULT_MAX_KEYS = 64;
 
   private final EnvelopeKeys keys;
   private final int maxKeys;
-  private final Map<KeyReference, Entry> open = new LinkedHashMap<>(16, 0.75f, true);
+  private final String auditContext;
+  // Guarded by itself.
+  private final Map<KeyReference, OpenKey> open = new LinkedHashMap<>(16, 0.75f, true);
+  private volatile Last last;
 
-  private record Entry(BatchDecryptor decryptor, String keyName) {}
+  private record OpenKey(
+      EnvelopeDecryptor decryptor, EnvelopeDecryptor.Reader reader, String keyName) {}
+
+  /** The last header parsed and the key it references. */
+  private record Last(EnvelopeHeader header, OpenKey key) {}
 
   public EnvelopeReader(EnvelopeKeys keys) {
-    this(keys, DEFAULT_MAX_KEYS);
+    this(keys, DEFAULT_MAX_KEYS, null);
   }
 
   public EnvelopeReader(EnvelopeKeys keys, int maxKeys) {
+    this(keys, maxKeys, null);
+  }
+
+  /**
+   * @param auditContext recorded in the audit events of the unwraps this reader causes (e.g. {@code
+   *     spark:db.users.ssn}); null keeps the calling thread's
+   */
+  public EnvelopeReader(EnvelopeKeys keys, int maxKeys, String auditContext) {
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be >= 1: " + maxKeys);
     }
     this.keys = keys;
     this.maxKeys = maxKeys;
+    this.auditContext = auditContext;
   }
 
-  /** Decrypts one envelope. */
+  /** Decrypts the envelope that fills {@code envelope}. */
   public byte[] decrypt(byte[] envelope, EnvelopeContext context) {
-    Entry e = entryFor(envelope, 0, envelope.length, context);
-    try {
-      return e.decryptor().decrypt(new byte[][] {envelope}, context)[0];
-    } catch (PipesealCryptoException ex) {
-      throw new UndecryptableValueException(context.description(), e.keyName(), ex);
-    }
+    return decrypt(envelope, 0, envelope.length, context);
   }
 
-  /** Decrypts an envelope holding a float vector (written with {@code encryptFloats}). */
-  public float[] decryptFloats(byte[] envelope, EnvelopeContext context) {
-    Entry e = entryFor(envelope, 0, envelope.length, context);
+  /**
+   * Decrypts the envelope in {@code in[off, off+len)} into a new array.
+   *
+   * @throws UndecryptableValueException naming {@code context}'s description and the master key;
+   *     the cause keeps the precise type
+   */
+  public byte[] decrypt(byte[] in, int off, int len, EnvelopeContext context) {
+    Last l = lastFor(in, off, len, context);
     try {
-      return e.decryptor().decryptFloats(envelope, context);
+      return l.key().reader().decrypt(l.header(), in, off, len, context);
     } catch (PipesealCryptoException ex) {
-      throw new UndecryptableValueException(context.description(), e.keyName(), ex);
-    }
-  }
-
-  /** Decrypts an envelope holding a double vector (written with {@code encryptDoubles}). */
-  public double[] decryptDoubles(byte[] envelope, EnvelopeContext context) {
-    Entry e = entryFor(envelope, 0, envelope.length, context);
-    try {
-      return e.decryptor().decryptDoubles(envelope, context);
-    } catch (PipesealCryptoException ex) {
-      throw new UndecryptableValueException(context.description(), e.keyName(), ex);
+      throw new UndecryptableValueException(context.description(), l.key().keyName(), ex);
     }
   }
 
   /**
-   * The decryptor for the key that {@code envelope[off, off+len)} references, for callers that
-   * decrypt into their own buffers. Valid until this reader is closed or evicts it; do not close
-   * it.
+   * Decrypts the envelope in {@code in[off, off+len)} into {@code out} at {@code outOff} and
+   * returns the plaintext length, which is always less than {@code len}. On failure nothing
+   * readable is left in {@code out}.
+   *
+   * @throws UndecryptableValueException as {@link #decrypt(byte[], int, int, EnvelopeContext)}
    */
-  public BatchDecryptor decryptorFor(byte[] envelope, int off, int len, EnvelopeContext context) {
-    return entryFor(envelope, off, len, context).decryptor();
+  public int decrypt(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
+    Last l = lastFor(in, off, len, context);
+    try {
+      return l.key().reader().decrypt(l.header(), in, off, len, context, out, outOff);
+    } catch (PipesealCryptoException ex) {
+      throw new UndecryptableValueException(context.description(), l.key().keyName(), ex);
+    }
   }
 
   /** The master key name an envelope's reference resolves to (for error messages). */
   public String keyNameFor(byte[] envelope, int off, int len, EnvelopeContext context) {
-    return entryFor(envelope, off, len, context).keyName();
+    return lastFor(envelope, off, len, context).key().keyName();
   }
 
-  private Entry entryFor(byte[] envelope, int off, int len, EnvelopeContext context) {
-    KeyReference ref;
+  /**
+   * Whether {@code in[off, off+len)} is an envelope v1 whose key reference is a readable key
+   * reference: used only to tell legacy plaintext from values that lack a marker header.
+   */
+  public boolean looksLikeEnvelope(byte[] in, int off, int len) {
+    if (len < 4 || in[off] != Envelope.VERSION_1) {
+      return false;
+    }
     try {
-      ref = Envelope.parseHeader(envelope, off, len, context).keyReference();
+      keys.wrappedKey(Envelope.parseHeader(in, off, len).keyReference());
+      return true;
+    } catch (PipesealCryptoException | KmsException e) {
+      return false;
+    }
+  }
+
+  private Last lastFor(byte[] in, int off, int len, EnvelopeContext context) {
+    Last l = last;
+    if (l != null && Envelope.startsWith(l.header(), in, off, len)) {
+      return l;
+    }
+    return lookup(in, off, len, context);
+  }
+
+  private Last lookup(byte[] in, int off, int len, EnvelopeContext context) {
+    EnvelopeHeader h;
+    try {
+      h = Envelope.parseHeader(in, off, len, context);
     } catch (PipesealCryptoException ex) {
       throw new UndecryptableValueException(context.description(), null, ex);
     }
-    Entry e = open.get(ref);
-    if (e != null) {
-      return e;
+    KeyReference ref = h.keyReference();
+    synchronized (open) {
+      OpenKey k = open.get(ref);
+      if (k == null) {
+        k = load(ref, context);
+        open.put(ref, k);
+        evictBeyondLimit();
+      }
+      Last l = new Last(h, k);
+      last = l;
+      return l;
     }
+  }
+
+  private OpenKey load(KeyReference ref, EnvelopeContext context) {
     String keyName = null;
     try {
       WrappedKey wrapped = keys.wrappedKey(ref);
       keyName = wrapped.masterKeyName();
-      try (DataKey key = KmsCalls.await(keys.kms().unwrap(wrapped))) {
-        e = new Entry(BatchDecryptor.create(key), keyName);
+      try (AuditContext.Scope audit = auditScope();
+          DataKey key = KmsCalls.await(keys.kms().unwrap(wrapped))) {
+        EnvelopeDecryptor d = EnvelopeDecryptor.create(key);
+        return new OpenKey(d, d.reader(), keyName);
       }
     } catch (KmsException | PipesealCryptoException ex) {
       throw new UndecryptableValueException(context.description(), keyName, ex);
     }
-    open.put(ref, e);
-    evictBeyondLimit();
-    return e;
   }
 
+  private AuditContext.Scope auditScope() {
+    return auditContext == null ? () -> {} : AuditContext.with(auditContext);
+  }
+
+  // Under the lock.
   private void evictBeyondLimit() {
-    Iterator<Entry> it = open.values().iterator();
+    Iterator<OpenKey> it = open.values().iterator();
     while (open.size() > maxKeys && it.hasNext()) {
-      Entry eldest = it.next();
+      OpenKey eldest = it.next();
       it.remove();
+      Last l = last;
+      if (l != null && l.key() == eldest) {
+        last = null;
+      }
       eldest.decryptor().close();
     }
   }
 
   /** Keys currently held; for tests and diagnostics. */
   public int openKeys() {
-    return open.size();
+    synchronized (open) {
+      return open.size();
+    }
   }
 
   @Override
   public void close() {
-    for (Entry e : open.values()) {
-      e.decryptor().close();
+    synchronized (open) {
+      last = null;
+      for (OpenKey k : open.values()) {
+        k.decryptor().close();
+      }
+      open.clear();
     }
-    open.clear();
   }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeseal.crypto.aead.AuthenticationFailedException;
-import dev.pipeseal.crypto.batch.BatchEncryptor;
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.UnknownKeyException;
@@ -58,9 +58,9 @@ class EnvelopeReaderTest {
   }
 
   private byte[] seal(KeyReference ref, DataKeyPair pair, String text, EnvelopeContext ctx) {
-    try (BatchEncryptor enc =
-        BatchEncryptor.create(pair.plaintext(), Algorithm.XAES_256_GCM, ref)) {
-      return enc.encrypt(new byte[][] {text.getBytes(StandardCharsets.UTF_8)}, ctx)[0];
+    try (EnvelopeEncryptor enc =
+        EnvelopeEncryptor.create(pair.plaintext(), Algorithm.XAES_256_GCM, ref)) {
+      return enc.encrypt(text.getBytes(StandardCharsets.UTF_8), ctx);
     }
   }
 
@@ -131,5 +131,62 @@ class EnvelopeReaderTest {
     assertThatThrownBy(() -> inlineOnly.unwrap(KeyReference.registryKeyId(new byte[8])))
         .isInstanceOf(UnknownKeyException.class)
         .hasMessageContaining("registry");
+  }
+
+  @Test
+  void decryptsIntoACallerBufferAndFromTheMiddleOfAFetchBuffer() {
+    try (DataKeyPair pair = keys.generate("pii");
+        EnvelopeReader reader = new EnvelopeReader(keys)) {
+      byte[] env = seal(keys.inlineReference(pair.wrapped()), pair, "123-45-6789", SSN);
+      byte[] fetch = new byte[env.length + 10];
+      System.arraycopy(env, 0, fetch, 5, env.length);
+      byte[] out = new byte[env.length];
+      int n = reader.decrypt(fetch, 5, env.length, SSN, out, 0);
+      assertThat(new String(out, 0, n, StandardCharsets.UTF_8)).isEqualTo("123-45-6789");
+      // Second value: the last-header path, same answer.
+      assertThat(reader.decrypt(fetch, 5, env.length, SSN))
+          .isEqualTo("123-45-6789".getBytes(StandardCharsets.UTF_8));
+      assertThat(reader.looksLikeEnvelope(fetch, 5, env.length)).isTrue();
+      assertThat(reader.looksLikeEnvelope("plain".getBytes(StandardCharsets.UTF_8), 0, 5))
+          .isFalse();
+    }
+  }
+
+  @Test
+  void threadsInterleavingTwoKeysEachReadTheirOwnValues() throws Exception {
+    try (DataKeyPair a = keys.generate("pii");
+        DataKeyPair b = keys.generate("pii");
+        EnvelopeReader reader = new EnvelopeReader(keys)) {
+      byte[] va = seal(keys.inlineReference(a.wrapped()), a, "value a", SSN);
+      byte[] vb = seal(keys.registryReference(b.wrapped()), b, "value b", SSN);
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        java.util.List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          int seed = t;
+          done.add(
+              pool.submit(
+                  () -> {
+                    int ok = 0;
+                    for (int i = 0; i < 2_000; i++) {
+                      boolean useA = ((i + seed) % 3) != 0;
+                      byte[] got = reader.decrypt(useA ? va : vb, SSN);
+                      String want = useA ? "value a" : "value b";
+                      if (want.equals(new String(got, StandardCharsets.UTF_8))) {
+                        ok++;
+                      }
+                    }
+                    return ok;
+                  }));
+        }
+        for (java.util.concurrent.Future<Integer> f : done) {
+          assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(2_000);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(reader.openKeys()).isEqualTo(2);
+    }
   }
 }

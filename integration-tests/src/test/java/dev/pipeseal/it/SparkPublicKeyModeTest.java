@@ -3,8 +3,8 @@ package dev.pipeseal.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.spark.PipesealExtensions;
-import dev.pipeseal.spark.keys.DriverKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -39,7 +39,7 @@ class SparkPublicKeyModeTest {
     spark.stop();
     SparkSession.clearActiveSession();
     SparkSession.clearDefaultSession();
-    DriverKeys.clear();
+    SharedKmsBridges.closeAll();
   }
 
   @Test

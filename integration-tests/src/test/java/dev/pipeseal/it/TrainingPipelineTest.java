@@ -6,17 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipeseal.jobs.PipesealCli;
-import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.kafka.serde.DecryptingDeserializer;
 import dev.pipeseal.kafka.serde.EncryptingSerializer;
 import dev.pipeseal.kafka.testing.KafkaBroker;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.testing.HadoopKmsServer;
 import dev.pipeseal.kms.testing.HadoopKmsServer.KeyOp;
 import dev.pipeseal.parquet.crypto.PipesealCryptoFactory;
-import dev.pipeseal.parquet.kms.SharedBridges;
 import dev.pipeseal.spark.PipesealExtensions;
-import dev.pipeseal.spark.keys.DriverKeys;
-import dev.pipeseal.spark.keys.KeyServices;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -620,9 +617,6 @@ class TrainingPipelineTest {
   /** Every cache that could answer for a key without asking the KMS again. */
   private static void resetKeyCaches() {
     KeyToolkit.removeCacheEntriesForAllTokens();
-    SharedBridges.closeAll();
-    JobContext.reset();
-    DriverKeys.clear();
-    KeyServices.closeAll();
+    SharedKmsBridges.closeAll();
   }
 }

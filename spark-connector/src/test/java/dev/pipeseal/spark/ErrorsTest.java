@@ -9,7 +9,7 @@ import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
-import dev.pipeseal.spark.keys.KeyServices;
+import dev.pipeseal.spark.keys.SparkKeyAccess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -128,7 +128,7 @@ class ErrorsTest {
 
   @Test
   void kafkaStylePayloadWithInlineKeyDecryptsAsBinary() {
-    KeyServices services = KeyServices.of(PipesealSparkConfig.parse(conf));
+    SparkKeyAccess services = SparkKeyAccess.of(PipesealSparkConfig.parse(conf));
     byte[] payload = "{\"order\":1}".getBytes(StandardCharsets.UTF_8);
     byte[] envelope;
     try (DataKeyPair pair = services.keys().generate("pii")) {

@@ -3,8 +3,7 @@ package dev.pipeseal.spark;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pipeseal.spark.keys.DriverKeys;
-import dev.pipeseal.spark.keys.KeyServices;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -97,8 +96,7 @@ class PipelineTest {
     String q = "SELECT pipeseal_encrypt_deterministic('alice', 'ids', 'name')";
     byte[] first = (byte[]) spark.sql(q).first().get(0);
     // A new driver: no cached keys, no open bridge; it must find the same key via the registry.
-    DriverKeys.clear();
-    KeyServices.closeAll();
+    SharedKmsBridges.closeAll();
     byte[] second = (byte[]) spark.sql(q).first().get(0);
     assertThat(second).isEqualTo(first);
     byte[] randomized1 =

@@ -1,8 +1,7 @@
 package dev.pipeseal.spark;
 
 import dev.pipeseal.kms.bridge.KmsBridge;
-import dev.pipeseal.spark.keys.DriverKeys;
-import dev.pipeseal.spark.keys.KeyServices;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +56,6 @@ final class TestSpark {
     }
     SparkSession.clearActiveSession();
     SparkSession.clearDefaultSession();
-    DriverKeys.clear();
-    KeyServices.closeAll();
+    SharedKmsBridges.closeAll();
   }
 }

@@ -118,17 +118,40 @@ public final class EnvelopeDecryptor implements AutoCloseable {
    */
   public byte[] decrypt(
       EnvelopeHeader header, byte[] in, int off, int len, EnvelopeContext context) {
+    return decrypt(states.get(), header, in, off, len, context);
+  }
+
+  private byte[] decrypt(
+      ReaderState st, EnvelopeHeader header, byte[] in, int off, int len, EnvelopeContext context) {
+    byte[] out = new byte[checkedLength(header, in, off, len, context)];
+    open(st, header, in, off, len, context, out.length, out, 0);
+    return out;
+  }
+
+  private int decrypt(
+      ReaderState st,
+      EnvelopeHeader header,
+      byte[] in,
+      int off,
+      int len,
+      EnvelopeContext context,
+      byte[] out,
+      int outOff) {
+    int n = checkedLength(header, in, off, len, context);
+    Objects.checkFromIndexSize(outOff, n, out.length);
+    return open(st, header, in, off, len, context, n, out, outOff);
+  }
+
+  private int checkedLength(
+      EnvelopeHeader header, byte[] in, int off, int len, EnvelopeContext context) {
     ensureOpen();
     Objects.checkFromIndexSize(off, len, in.length);
     if (len < header.length()) {
       throw new TruncatedCiphertextException(
           Envelope.describe(context, header) + ": value is shorter than its header");
     }
-    int n =
-        Envelope.plaintextLength(header, in, off + header.length(), len - header.length(), context);
-    byte[] out = new byte[n];
-    open(states.get(), header, in, off, len, context, n, out, 0);
-    return out;
+    return Envelope.plaintextLength(
+        header, in, off + header.length(), len - header.length(), context);
   }
 
   /**
@@ -156,6 +179,31 @@ public final class EnvelopeDecryptor implements AutoCloseable {
     public int decrypt(
         byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
       return EnvelopeDecryptor.this.decrypt(state(), in, off, len, context, out, outOff);
+    }
+
+    /**
+     * As {@link EnvelopeDecryptor#decrypt(EnvelopeHeader, byte[], int, int, EnvelopeContext)}: for
+     * a caller that picked the key by a header it checked the value starts with.
+     */
+    public byte[] decrypt(
+        EnvelopeHeader header, byte[] in, int off, int len, EnvelopeContext context) {
+      return EnvelopeDecryptor.this.decrypt(state(), header, in, off, len, context);
+    }
+
+    /**
+     * As {@link #decrypt(EnvelopeHeader, byte[], int, int, EnvelopeContext)} into {@code out} at
+     * {@code outOff}; returns the plaintext length. Nothing readable is left in {@code out} on
+     * failure.
+     */
+    public int decrypt(
+        EnvelopeHeader header,
+        byte[] in,
+        int off,
+        int len,
+        EnvelopeContext context,
+        byte[] out,
+        int outOff) {
+      return EnvelopeDecryptor.this.decrypt(state(), header, in, off, len, context, out, outOff);
     }
 
     /** As {@link EnvelopeDecryptor#plaintextLength}. */

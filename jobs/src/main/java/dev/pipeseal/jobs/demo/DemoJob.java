@@ -5,18 +5,17 @@ import dev.pipeseal.jobs.lake.ParquetTail;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
 import dev.pipeseal.jobs.report.JobReport;
-import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.jobs.run.JobOptions;
 import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.metrics.KmsMetrics;
-import dev.pipeseal.parquet.kms.SharedBridges;
 import dev.pipeseal.parquet.spark.PipesealParquet;
 import dev.pipeseal.registry.rotation.RewrapReport;
 import dev.pipeseal.spark.PipesealExtensions;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
-import dev.pipeseal.spark.keys.KeyServices;
+import dev.pipeseal.spark.keys.SparkKeyAccess;
 import dev.pipeseal.spark.task.PipesealValueException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -89,7 +88,7 @@ public final class DemoJob {
     boolean ownSpark =
         SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     try {
-      KmsBridge jobsBridge = SharedBridges.forProperties(kms);
+      KmsBridge jobsBridge = SharedKmsBridges.pinned(kms).bridge();
       KmsAdmin admin = jobsBridge.admin().orElseThrow();
       ensureKey(admin, PII);
       ensureKey(admin, EMBEDDINGS);
@@ -153,9 +152,13 @@ public final class DemoJob {
       out.println(
           "tamper check: a flipped byte in a data file was refused by verify: "
               + tamperFile(o.dir(), lakeDir, files.get(0), kms));
+      // Jobs, Parquet and the SQL functions share one bridge for one KMS configuration.
+      KmsBridge cellsBridge = SparkKeyAccess.of(PipesealSparkConfig.parse(sparkConf)).bridge();
       KmsMetrics jobs = jobsBridge.providerMetrics();
       KmsMetrics cells =
-          KeyServices.of(PipesealSparkConfig.parse(sparkConf)).bridge().providerMetrics();
+          cellsBridge == jobsBridge
+              ? new KmsMetrics(Map.of(), Map.of(), KmsMetrics.Cache.NONE)
+              : cellsBridge.providerMetrics();
       out.printf(
           "KMS provider calls: generate=%d unwrap=%d rewrap=%d (KEK layer and caches keep them"
               + " O(1))%n",
@@ -171,9 +174,7 @@ public final class DemoJob {
       }
       // This run's key services: a later run in the same JVM opens the store afresh.
       KeyToolkit.removeCacheEntriesForAllTokens();
-      KeyServices.closeAll();
-      SharedBridges.closeAll();
-      JobContext.reset();
+      SharedKmsBridges.closeAll();
     }
   }
 

@@ -2,20 +2,20 @@ package dev.pipeseal.jobs.run;
 
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
-import dev.pipeseal.parquet.kms.SharedBridges;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * What tasks need: the Hadoop configuration (with the Parquet crypto settings), the shared KMS
- * bridge behind a throttle, and the current version of each master key. The local engine shares one
- * per JVM and settings (one throttle at the job's whole rate); Spark tasks each get their own
+ * What tasks need: the Hadoop configuration (with the Parquet crypto settings), the JVM's shared
+ * KMS bridge ({@link SharedKmsBridges}, the same one the Parquet crypto factory and Spark functions
+ * use for these settings) behind a throttle, and the current version of each master key. The local
+ * engine makes one per run (one throttle at the job's whole rate); Spark tasks each get their own
  * ({@link #forTask}) with their share of the rate.
  */
 public final class JobContext {
-  private static final Map<Map<String, String>, JobContext> CONTEXTS = new ConcurrentHashMap<>();
 
   private final Map<String, String> properties;
   private final double kmsRate;
@@ -27,11 +27,12 @@ public final class JobContext {
     this.kmsRate = kmsRate;
   }
 
-  /** The context for these settings in this JVM ({@code kmsRate} is part of the settings). */
+  /**
+   * A context for one run with these settings: a throttle at the whole {@code kmsRate}, current key
+   * versions asked afresh. The bridge behind it is the JVM's shared one.
+   */
   public static JobContext of(Map<String, String> properties, double kmsRate) {
-    Map<String, String> key = new HashMap<>(properties);
-    key.put("pipeseal.jobs.kms-rate", Double.toString(kmsRate));
-    return CONTEXTS.computeIfAbsent(Map.copyOf(key), k -> new JobContext(properties, kmsRate));
+    return new JobContext(properties, kmsRate);
   }
 
   /**
@@ -40,11 +41,6 @@ public final class JobContext {
    */
   public static JobContext forTask(Map<String, String> properties, double kmsRate) {
     return new JobContext(properties, kmsRate);
-  }
-
-  /** Forgets cached contexts (tests, and jobs that roll keys between runs in one JVM). */
-  public static void reset() {
-    CONTEXTS.clear();
   }
 
   /** A fresh Hadoop configuration holding the job's properties. */
@@ -75,7 +71,8 @@ public final class JobContext {
                   bridge.put(n, v);
                 }
               });
-          kms = new ThrottledKms(SharedBridges.forProperties(bridge), new Throttle(kmsRate));
+          // Pinned: executors run many tasks, and the bridge's caches must outlive each one.
+          kms = new ThrottledKms(SharedKmsBridges.pinned(bridge).bridge(), new Throttle(kmsRate));
         }
         k = kms;
       }

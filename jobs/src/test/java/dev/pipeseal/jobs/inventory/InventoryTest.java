@@ -4,19 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pipeseal.crypto.batch.BatchEncryptor;
-import dev.pipeseal.crypto.batch.ColumnBatch;
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.Envelope;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.jobs.testing.Lakes;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
-import dev.pipeseal.parquet.kms.SharedBridges;
 import dev.pipeseal.registry.KeyRegistries;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,18 +113,18 @@ class InventoryTest {
       plain[i] = ("value-" + i).getBytes(StandardCharsets.UTF_8);
     }
     try (KeyRegistry registry = KeyRegistries.open(registryDir)) {
-      EnvelopeKeys keys = EnvelopeKeys.withRegistry(SharedBridges.forProperties(kms), registry);
+      EnvelopeKeys keys =
+          EnvelopeKeys.withRegistry(SharedKmsBridges.pinned(kms).bridge(), registry);
       try (DataKeyPair pair = keys.generate(masterKey)) {
         KeyReference ref =
             inline
                 ? KeyReference.inlineWrappedKey(WrappedKeyCodec.toBinary(pair.wrapped()))
                 : keys.registryReference(pair.wrapped());
-        try (BatchEncryptor e =
-            BatchEncryptor.create(pair.plaintext(), Algorithm.XAES_256_GCM, ref)) {
-          ColumnBatch b = e.encrypt(ColumnBatch.of(plain), EnvelopeContext.of("cell"));
+        try (EnvelopeEncryptor e =
+            EnvelopeEncryptor.create(pair.plaintext(), Algorithm.XAES_256_GCM, ref)) {
           byte[][] out = new byte[n][];
           for (int i = 0; i < n; i++) {
-            out[i] = b.value(i);
+            out[i] = e.encrypt(plain[i], EnvelopeContext.of("cell"));
           }
           return out;
         }

@@ -1,9 +1,8 @@
 package dev.pipeseal.jobs.testing;
 
 import dev.pipeseal.jobs.PipesealCli;
-import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.kms.KmsAdmin;
-import dev.pipeseal.parquet.kms.SharedBridges;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,7 +53,7 @@ public final class Lakes {
   }
 
   public static KmsAdmin admin(Map<String, String> kms) {
-    return SharedBridges.forProperties(kms).admin().orElseThrow();
+    return SharedKmsBridges.pinned(kms).bridge().admin().orElseThrow();
   }
 
   /** Write settings: {@code ssn} under {@code key}, plus extra policy pairs. */
@@ -119,8 +118,7 @@ public final class Lakes {
   /** Parquet's KEK caches, the shared bridges and the jobs' per-JVM contexts. */
   public static void resetCaches() {
     KeyToolkit.removeCacheEntriesForAllTokens();
-    SharedBridges.closeAll();
-    JobContext.reset();
+    SharedKmsBridges.closeAll();
   }
 
   /** Runs the CLI; returns exit code, stdout and stderr. */

@@ -2,29 +2,29 @@ package dev.pipeseal.kafka.connect;
 
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.kafka.config.SerdeConfig;
-import dev.pipeseal.kafka.keys.ReaderKeys;
-import dev.pipeseal.kafka.keys.WriterKeys;
+import dev.pipeseal.kafka.keys.LeasedEnvelopeReader;
+import dev.pipeseal.kafka.keys.LeasedEnvelopeWriter;
 
 /**
- * The transformations' KMS connection and envelope writer or reader: the serializer's own ({@code
+ * The transformations' bridge lease and envelope writer or reader: the serializer's own ({@code
  * dev.pipeseal.kafka.keys}), so envelopes, DEK rotation and KMS failure handling are the same as on
  * a producer. The one place this module touches those classes.
  */
 final class TransformKeys implements AutoCloseable {
-  private final WriterKeys writer;
-  private final ReaderKeys reader;
+  private final LeasedEnvelopeWriter writer;
+  private final LeasedEnvelopeReader reader;
 
-  private TransformKeys(WriterKeys writer, ReaderKeys reader) {
+  private TransformKeys(LeasedEnvelopeWriter writer, LeasedEnvelopeReader reader) {
     this.writer = writer;
     this.reader = reader;
   }
 
   static TransformKeys forWriting(SerdeConfig config) {
-    return new TransformKeys(WriterKeys.open(config), null);
+    return new TransformKeys(LeasedEnvelopeWriter.open(config), null);
   }
 
   static TransformKeys forReading(SerdeConfig config) {
-    return new TransformKeys(null, ReaderKeys.open(config));
+    return new TransformKeys(null, LeasedEnvelopeReader.open(config));
   }
 
   byte[] encrypt(byte[] plain, String context) {
@@ -37,11 +37,11 @@ final class TransformKeys implements AutoCloseable {
   }
 
   byte[] decrypt(byte[] envelope, String context) {
-    return reader.decrypt(envelope, 0, envelope.length, EnvelopeContext.of(context));
+    return reader.reader().decrypt(envelope, 0, envelope.length, EnvelopeContext.of(context));
   }
 
   boolean looksLikeEnvelope(byte[] bytes) {
-    return reader.looksLikeEnvelope(bytes, 0, bytes.length);
+    return reader.reader().looksLikeEnvelope(bytes, 0, bytes.length);
   }
 
   @Override

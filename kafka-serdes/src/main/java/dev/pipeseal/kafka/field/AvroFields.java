@@ -1,8 +1,8 @@
 package dev.pipeseal.kafka.field;
 
+import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
-import dev.pipeseal.kafka.keys.ReaderKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,13 +36,16 @@ final class AvroFields implements FieldCipher {
   private final List<String> names;
   private final FieldContexts contexts;
   private final EnvelopeWriter writer;
-  private final ReaderKeys reader;
+  private final EnvelopeReader reader;
   private final PlaintextPolicy plaintext;
   private final Map<Schema, Schema> sealed = new ConcurrentHashMap<>();
   private final Map<Schema, Schema> opened = new ConcurrentHashMap<>();
 
   AvroFields(
-      List<String> fields, EnvelopeWriter writer, ReaderKeys reader, PlaintextPolicy plaintext) {
+      List<String> fields,
+      EnvelopeWriter writer,
+      EnvelopeReader reader,
+      PlaintextPolicy plaintext) {
     List<String> n = new ArrayList<>();
     for (String f : fields) {
       n.add(f.substring(1));

@@ -1,9 +1,9 @@
 package dev.pipeseal.kafka.field;
 
+import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.kafka.config.EncryptionMode;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
-import dev.pipeseal.kafka.keys.ReaderKeys;
 import java.util.List;
 
 /**
@@ -40,7 +40,7 @@ public interface FieldCipher {
       EncryptionMode mode,
       List<String> fields,
       EnvelopeWriter writer,
-      ReaderKeys reader,
+      EnvelopeReader reader,
       PlaintextPolicy plaintext) {
     return switch (mode) {
       case WHOLE -> new FieldCipher() {};

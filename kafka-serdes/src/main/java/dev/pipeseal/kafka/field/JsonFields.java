@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
-import dev.pipeseal.kafka.keys.ReaderKeys;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.List;
@@ -25,11 +25,14 @@ final class JsonFields implements FieldCipher {
   private final JsonPointer[] pointers;
   private final FieldContexts contexts;
   private final EnvelopeWriter writer;
-  private final ReaderKeys reader;
+  private final EnvelopeReader reader;
   private final PlaintextPolicy plaintext;
 
   JsonFields(
-      List<String> fields, EnvelopeWriter writer, ReaderKeys reader, PlaintextPolicy plaintext) {
+      List<String> fields,
+      EnvelopeWriter writer,
+      EnvelopeReader reader,
+      PlaintextPolicy plaintext) {
     this.pointerTexts = List.copyOf(fields);
     this.pointers = new JsonPointer[fields.size()];
     for (int i = 0; i < pointers.length; i++) {

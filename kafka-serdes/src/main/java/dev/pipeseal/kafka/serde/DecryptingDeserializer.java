@@ -1,11 +1,12 @@
 package dev.pipeseal.kafka.serde;
 
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.kafka.config.EncryptionMode;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kafka.field.FieldCipher;
-import dev.pipeseal.kafka.keys.ReaderKeys;
+import dev.pipeseal.kafka.keys.LeasedEnvelopeReader;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
@@ -30,7 +31,8 @@ import org.apache.kafka.common.serialization.Deserializer;
 public class DecryptingDeserializer<T> implements Deserializer<T> {
   private Deserializer<T> inner;
   private SerdeConfig config;
-  private ReaderKeys keys;
+  private LeasedEnvelopeReader keys;
+  private EnvelopeReader reader;
   private FieldCipher fields;
   private RecordContexts.Cache contexts;
 
@@ -55,8 +57,9 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
                   c.name(SerdeConfig.DESERIALIZER), name, Deserializer.class);
     }
     inner.configure(configs, isKey);
-    ReaderKeys k = ReaderKeys.open(c);
-    this.fields = FieldCipher.forMode(c.mode(), c.fields(), null, k, c.plaintext());
+    LeasedEnvelopeReader k = LeasedEnvelopeReader.open(c);
+    this.fields = FieldCipher.forMode(c.mode(), c.fields(), null, k.reader(), c.plaintext());
+    this.reader = k.reader();
     this.contexts = new RecordContexts.Cache(c.context(), isKey);
     this.config = c;
     this.keys = k;
@@ -125,7 +128,7 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
 
   private byte[] openWhole(String topic, boolean marked, byte[] in, int off, int len) {
     EnvelopeContext ctx = contexts.context(topic);
-    if (!marked && !keys.looksLikeEnvelope(in, off, len)) {
+    if (!marked && !reader.looksLikeEnvelope(in, off, len)) {
       if (config.plaintext() == PlaintextPolicy.ACCEPT) {
         return off == 0 && len == in.length ? in : java.util.Arrays.copyOfRange(in, off, off + len);
       }
@@ -137,7 +140,7 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
               + " header and not an envelope); plaintext is refused"
               + " (pipeseal.plaintext=accept allows it during migration)");
     }
-    return keys.decrypt(in, off, len, ctx);
+    return reader.decrypt(in, off, len, ctx);
   }
 
   @Override

@@ -3,7 +3,7 @@ package dev.pipeseal.kafka.serde;
 import dev.pipeseal.kafka.config.EncryptionMode;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kafka.field.FieldCipher;
-import dev.pipeseal.kafka.keys.WriterKeys;
+import dev.pipeseal.kafka.keys.LeasedEnvelopeWriter;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.Serializer;
 public class EncryptingSerializer<T> implements Serializer<T> {
   private Serializer<T> inner;
   private SerdeConfig config;
-  private WriterKeys keys;
+  private LeasedEnvelopeWriter keys;
   private FieldCipher fields;
   private RecordContexts.Cache contexts;
 
@@ -54,7 +54,7 @@ public class EncryptingSerializer<T> implements Serializer<T> {
                   c.name(SerdeConfig.SERIALIZER), name, Serializer.class);
     }
     inner.configure(configs, isKey);
-    WriterKeys k = WriterKeys.open(c);
+    LeasedEnvelopeWriter k = LeasedEnvelopeWriter.open(c);
     this.fields = FieldCipher.forMode(c.mode(), c.fields(), k.writer(), null, c.plaintext());
     this.contexts = new RecordContexts.Cache(c.context(), isKey);
     this.config = c;

@@ -2,9 +2,9 @@ package dev.pipeseal.kms.audit;
 
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsException;
-import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.WrappedKey;
 import java.util.List;
 import java.util.Objects;
@@ -18,18 +18,14 @@ import java.util.concurrent.CompletionStage;
  * operation fails and any key it produced is destroyed, so no key access goes unrecorded. {@code
  * describe} reveals no key and is not audited.
  */
-public final class AuditingKms implements Kms {
+public final class AuditingKms extends ForwardingKms {
   private final Kms inner;
   private final AuditLog log;
 
   public AuditingKms(Kms inner, AuditLog log) {
-    this.inner = Objects.requireNonNull(inner, "inner");
+    super(inner);
+    this.inner = inner;
     this.log = Objects.requireNonNull(log, "log");
-  }
-
-  @Override
-  public String providerId() {
-    return inner.providerId();
   }
 
   @Override
@@ -97,11 +93,6 @@ public final class AuditingKms implements Kms {
         outcome(error),
         context,
         to == null ? null : to.masterKeyVersion());
-  }
-
-  @Override
-  public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
-    return inner.describe(masterKeyName);
   }
 
   /** Closes the inner stack first, so destroy events of its caches are still written. */

@@ -1,13 +1,12 @@
 package dev.pipeseal.kms.cache;
 
 import dev.pipeseal.crypto.key.DataKey;
-import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.WrappedKey;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +26,7 @@ import java.util.function.LongSupplier;
  * is the connector's policy, not the bridge's. {@code describe} answers are reused for {@link
  * CacheConfig#describeTtl()}.
  */
-public final class CachingKms implements Kms {
+public final class CachingKms extends ForwardingKms {
   private final Kms inner;
   private final CacheConfig config;
   private final LongSupplier nanoTime;
@@ -51,7 +50,8 @@ public final class CachingKms implements Kms {
       LongSupplier nanoTime,
       KeyCache.RemovalListener<? super WrappedKey> onRemoval,
       boolean sweep) {
-    this.inner = Objects.requireNonNull(inner, "inner");
+    super(inner);
+    this.inner = inner;
     this.config = Objects.requireNonNull(config, "config");
     this.nanoTime = nanoTime;
     this.keys = new KeyCache<>(config.maxEntries(), config.ttl(), nanoTime, onRemoval);
@@ -73,16 +73,6 @@ public final class CachingKms implements Kms {
   }
 
   @Override
-  public String providerId() {
-    return inner.providerId();
-  }
-
-  @Override
-  public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
-    return inner.generateDataKey(masterKeyName);
-  }
-
-  @Override
   public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
     return keys.get(wrapped, inner::unwrap)
         .exceptionallyCompose(
@@ -92,16 +82,6 @@ public final class CachingKms implements Kms {
                         ? new KmsException(
                             providerId(), wrapped.masterKeyName(), "key cache is closed")
                         : e));
-  }
-
-  @Override
-  public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-    return inner.rewrap(wrapped);
-  }
-
-  @Override
-  public CompletionStage<List<WrappedKey>> rewrapAll(List<WrappedKey> wrapped) {
-    return inner.rewrapAll(wrapped);
   }
 
   @Override

@@ -7,10 +7,10 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.crypto.key.KeyDestroyedException;
 import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsException;
-import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.cache.KeyCache;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
@@ -38,7 +38,7 @@ import java.util.function.LongSupplier;
  * find them like any other key; the algorithm is {@value #ALGORITHM}. Keys with another algorithm
  * pass straight through to the inner provider, so a reader handles both.
  */
-public final class KekKms implements Kms {
+public final class KekKms extends ForwardingKms {
   /** Algorithm id of DEKs wrapped under a KEK. */
   public static final String ALGORITHM = "KEK/AES256-GCM";
 
@@ -94,16 +94,12 @@ public final class KekKms implements Kms {
       KekConfig config,
       LongSupplier nanoTime,
       KeyCache.RemovalListener<? super WrappedKey> onKekRemoval) {
-    this.inner = Objects.requireNonNull(inner, "inner");
+    super(inner);
+    this.inner = inner;
     this.config = Objects.requireNonNull(config, "config");
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
     this.unwrappedKeks =
         new KeyCache<>(config.cacheMaxEntries(), config.lifetime(), nanoTime, onKekRemoval);
-  }
-
-  @Override
-  public String providerId() {
-    return inner.providerId();
   }
 
   @Override
@@ -405,11 +401,6 @@ public final class KekKms implements Kms {
           "key was wrapped by provider '" + wrapped.provider() + "', not by this one");
     }
     return KekLayout.read(wrapped);
-  }
-
-  @Override
-  public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
-    return inner.describe(masterKeyName);
   }
 
   /** Destroys every KEK this layer holds, then closes the inner provider. */

@@ -2,6 +2,7 @@ package dev.pipeseal.kms.metrics;
 
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.WrappedKey;
@@ -22,7 +23,7 @@ import java.util.function.Supplier;
  * Counts calls, failures by type and latency per operation, with plain JDK counters so that no
  * metrics library lands on a Kafka client's classpath. {@link #snapshot()} copies them.
  */
-public final class InstrumentedKms implements Kms {
+public final class InstrumentedKms extends ForwardingKms {
   private final Kms inner;
   private final Supplier<KmsMetrics.Cache> cacheStats;
   private final LongSupplier nanoTime;
@@ -45,14 +46,10 @@ public final class InstrumentedKms implements Kms {
    *     and is not visible through the {@link Kms} interface)
    */
   public InstrumentedKms(Kms inner, Supplier<KmsMetrics.Cache> cacheStats, LongSupplier nanoTime) {
-    this.inner = Objects.requireNonNull(inner, "inner");
+    super(inner);
+    this.inner = inner;
     this.cacheStats = Objects.requireNonNull(cacheStats, "cacheStats");
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
-  }
-
-  @Override
-  public String providerId() {
-    return inner.providerId();
   }
 
   @Override

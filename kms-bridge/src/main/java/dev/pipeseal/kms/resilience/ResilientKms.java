@@ -3,6 +3,7 @@ package dev.pipeseal.kms.resilience;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.AccessDeniedException;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsConfigException;
@@ -31,7 +32,7 @@ import java.util.function.Supplier;
  *
  * <p>Delays and timeouts run on a scheduler, never by sleeping on the caller's thread.
  */
-public final class ResilientKms implements Kms {
+public final class ResilientKms extends ForwardingKms {
   private final Kms inner;
   private final ResilienceConfig config;
   private final ScheduledExecutorService scheduler;
@@ -49,7 +50,8 @@ public final class ResilientKms implements Kms {
 
   private ResilientKms(
       Kms inner, ResilienceConfig config, ScheduledExecutorService scheduler, boolean owns) {
-    this.inner = Objects.requireNonNull(inner, "inner");
+    super(inner);
+    this.inner = inner;
     this.config = Objects.requireNonNull(config, "config");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.ownsScheduler = owns;
@@ -62,11 +64,6 @@ public final class ResilientKms implements Kms {
           t.setDaemon(true);
           return t;
         });
-  }
-
-  @Override
-  public String providerId() {
-    return inner.providerId();
   }
 
   @Override

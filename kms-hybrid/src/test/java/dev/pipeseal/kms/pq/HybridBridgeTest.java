@@ -3,9 +3,9 @@ package dev.pipeseal.kms.pq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pipeseal.crypto.batch.BatchEncryptor;
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
+import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.envelope.UndecryptableValueException;
@@ -64,10 +64,10 @@ class HybridBridgeTest {
 
   private static byte[] seal(EnvelopeKeys keys, String text) {
     try (DataKeyPair pair = keys.generate(SET);
-        BatchEncryptor enc =
-            BatchEncryptor.create(
+        EnvelopeEncryptor enc =
+            EnvelopeEncryptor.create(
                 pair.plaintext(), Algorithm.XAES_256_GCM, keys.inlineReference(pair.wrapped()))) {
-      return enc.encrypt(new byte[][] {text.getBytes(StandardCharsets.UTF_8)}, CTX)[0];
+      return enc.encrypt(text.getBytes(StandardCharsets.UTF_8), CTX);
     }
   }
 
@@ -118,12 +118,12 @@ class HybridBridgeTest {
       EnvelopeKeys keys = EnvelopeKeys.withRegistry(writer, registry);
       byte[] envelope;
       try (DataKeyPair pair = keys.generate(SET);
-          BatchEncryptor enc =
-              BatchEncryptor.create(
+          EnvelopeEncryptor enc =
+              EnvelopeEncryptor.create(
                   pair.plaintext(),
                   Algorithm.XAES_256_GCM,
                   keys.registryReference(pair.wrapped()))) {
-        envelope = enc.encrypt(new byte[][] {"row".getBytes(StandardCharsets.UTF_8)}, CTX)[0];
+        envelope = enc.encrypt("row".getBytes(StandardCharsets.UTF_8), CTX);
       }
       try (HybridKms admin = fx.reader("admin")) {
         admin.rotateKey("break-glass");

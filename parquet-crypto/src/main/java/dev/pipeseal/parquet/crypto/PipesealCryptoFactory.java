@@ -1,7 +1,7 @@
 package dev.pipeseal.parquet.crypto;
 
+import dev.pipeseal.parquet.kms.HadoopBridgeSettings;
 import dev.pipeseal.parquet.kms.PipesealKmsClient;
-import dev.pipeseal.parquet.kms.SharedBridges;
 import dev.pipeseal.parquet.policy.ColumnResolver;
 import dev.pipeseal.parquet.policy.EncryptionPolicy;
 import dev.pipeseal.parquet.policy.PolicyException;
@@ -140,7 +140,7 @@ public final class PipesealCryptoFactory
       String url = conf.getTrimmed(KeyToolkit.KMS_INSTANCE_URL_PROPERTY_NAME);
       derived.set(
           KeyToolkit.KEY_ACCESS_TOKEN_PROPERTY_NAME,
-          "pipeseal-" + fingerprint(SharedBridges.bridgeProperties(conf, url).toString()));
+          "pipeseal-" + fingerprint(HadoopBridgeSettings.bridgeProperties(conf, url).toString()));
     }
     return derived;
   }

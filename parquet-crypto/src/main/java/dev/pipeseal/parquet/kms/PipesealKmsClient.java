@@ -7,7 +7,7 @@ import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.UnknownKeyException;
-import java.util.Map;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import java.util.concurrent.CompletionStage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.crypto.ParquetCryptoRuntimeException;
@@ -39,9 +39,13 @@ public final class PipesealKmsClient implements KmsClient {
       String kmsInstanceId,
       String kmsInstanceUrl,
       String accessToken) {
-    Map<String, String> props = SharedBridges.bridgeProperties(configuration, kmsInstanceUrl);
     try {
-      this.kms = SharedBridges.forProperties(props);
+      // Parquet makes clients per token, instance and task and never closes them: they use the
+      // JVM's pinned bridge, which keeps its DEK and KEK caches for the life of the executor.
+      this.kms =
+          SharedKmsBridges.pinned(
+                  HadoopBridgeSettings.bridgeProperties(configuration, kmsInstanceUrl))
+              .bridge();
     } catch (KmsException e) {
       throw new ParquetCryptoRuntimeException(
           "cannot open the Pipeseal KMS bridge (pipeseal.kms.*): " + e.getMessage(), e);

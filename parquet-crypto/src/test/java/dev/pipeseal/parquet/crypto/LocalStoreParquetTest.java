@@ -322,7 +322,7 @@ class LocalStoreParquetTest {
     Rows.write(conf, f, N);
     Path material = dir.resolve("t12/_KEY_MATERIAL_FOR_part-0.parquet.json");
     String json = Files.readString(material);
-    var bridge = dev.pipeseal.parquet.kms.SharedBridges.forProperties(own);
+    var bridge = dev.pipeseal.kms.bridge.SharedKmsBridges.pinned(own).bridge();
     bridge.admin().orElseThrow().rotateKey("rot");
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile("wrappedKEK\\\\\":\\\\\"([A-Za-z0-9+/=]+)").matcher(json);

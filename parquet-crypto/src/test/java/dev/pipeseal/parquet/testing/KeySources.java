@@ -1,7 +1,7 @@
 package dev.pipeseal.parquet.testing;
 
 import dev.pipeseal.kms.KmsAdmin;
-import dev.pipeseal.parquet.kms.SharedBridges;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,7 +32,7 @@ public final class KeySources {
 
   /** Creates master keys through the shared bridge for {@code props}. */
   public static void createKeys(Map<String, String> props, String... names) {
-    KmsAdmin admin = SharedBridges.forProperties(props).admin().orElseThrow();
+    KmsAdmin admin = SharedKmsBridges.pinned(props).bridge().admin().orElseThrow();
     for (String n : names) {
       admin.createKey(n);
     }
@@ -41,6 +41,6 @@ public final class KeySources {
   /** Forgets Parquet's cached KMS clients and KEKs, and closes the shared bridges. */
   public static void reset() {
     KeyToolkit.removeCacheEntriesForAllTokens();
-    SharedBridges.closeAll();
+    SharedKmsBridges.closeAll();
   }
 }

@@ -23,7 +23,7 @@ final class DeterministicAliases {
 
   private DeterministicAliases() {}
 
-  static KeyId findOrCreate(KeyServices services, String masterKey) {
+  static KeyId findOrCreate(SparkKeyAccess services, String masterKey) {
     if (services.registry() == null) {
       throw new UnknownKeyException(
           services.bridge().providerId(),
@@ -56,7 +56,7 @@ final class DeterministicAliases {
   }
 
   /** An alias must name a record of the same master key: a swapped alias fails closed. */
-  private static void verify(KeyServices services, KeyId id, String masterKey, String name) {
+  private static void verify(SparkKeyAccess services, KeyId id, String masterKey, String name) {
     WrappedKey wrapped = services.keys().wrappedKey(KeyReference.registryKeyId(id.toBytes()));
     if (!wrapped.masterKeyName().equals(masterKey)) {
       throw new IllegalStateException(

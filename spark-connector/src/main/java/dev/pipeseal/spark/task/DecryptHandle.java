@@ -1,28 +1,18 @@
 package dev.pipeseal.spark.task;
 
 import dev.pipeseal.crypto.PipesealCryptoException;
-import dev.pipeseal.crypto.envelope.Envelope;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
-import dev.pipeseal.crypto.envelope.EnvelopeDecryptor;
-import dev.pipeseal.crypto.envelope.KeyReference;
-import dev.pipeseal.crypto.key.DataKey;
-import dev.pipeseal.envelope.EnvelopeKeys;
+import dev.pipeseal.envelope.EnvelopeReader;
+import dev.pipeseal.envelope.UndecryptableValueException;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
-import dev.pipeseal.kms.KmsCalls;
-import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.UnknownKeyException;
-import dev.pipeseal.kms.WrappedKey;
-import dev.pipeseal.kms.audit.AuditContext;
 import dev.pipeseal.kms.registry.RegistryException;
-import dev.pipeseal.spark.keys.KeyServices;
+import dev.pipeseal.spark.keys.SparkKeyAccess;
 import dev.pipeseal.spark.values.ValueType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.Decimal;
@@ -33,35 +23,34 @@ import org.apache.spark.unsafe.types.UTF8String;
  * Decrypts the values of one column in one task: {@link #open} authenticates a value into a scratch
  * buffer and checks its type tag, then one {@code read*} call converts it and wipes the buffer.
  * Strings skip the scratch buffer: each decrypts into a fresh array that becomes the result. Values
- * may reference any data key (inline or registry); decryptors (each with the task's own reader, so
- * no thread-local lookup per row) are kept per key reference, and consecutive values under the same
- * key skip even the header parse. Not thread-safe.
+ * may reference any data key (inline or registry): the task's own {@link EnvelopeReader} keeps the
+ * keys open (each with a reader owned by the task's thread, so no thread-local lookup per row), and
+ * consecutive values under the same key skip even the header parse. Not thread-safe.
  */
 public final class DecryptHandle implements AutoCloseable {
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-
-  private record Entry(
-      EnvelopeDecryptor decryptor, EnvelopeDecryptor.Reader reader, String keyName) {}
 
   private static final byte[] NONE = new byte[0];
 
   private final DecryptSpec spec;
   private final EnvelopeContext context;
-  private final EnvelopeKeys keys;
-  private final Map<KeyReference, Entry> open = new LinkedHashMap<>(16, 0.75f, true);
-  private byte[] lastRef;
-  private Entry last;
+  private final EnvelopeReader reader;
   // Strings decrypt into a fresh array that becomes the result itself: no copy, nothing to wipe.
   private final boolean fresh;
   private byte[] pt = new byte[256];
   private int ptLen;
-  private String keyName;
+  // The value being read, for naming its master key in an error message only.
+  private byte[] current;
 
   private DecryptHandle(DecryptSpec spec) {
     this.spec = spec;
     this.fresh = spec.type() == ValueType.STRING;
     this.context = EnvelopeContext.of(spec.context());
-    this.keys = KeyServices.of(spec.config()).keys();
+    this.reader =
+        new EnvelopeReader(
+            SparkKeyAccess.of(spec.config()).keys(),
+            spec.config().readerMaxKeys(),
+            "spark:" + spec.context());
   }
 
   /** A handle for one task; closed with the task. */
@@ -76,10 +65,8 @@ public final class DecryptHandle implements AutoCloseable {
    * cannot; otherwise throws {@link PipesealValueException}.
    */
   public boolean open(byte[] envelope) {
-    keyName = null;
+    current = envelope;
     try {
-      Entry e = entryFor(envelope);
-      keyName = e.keyName();
       // A plaintext is always shorter than its envelope: size by that, skip a header parse.
       if (fresh) {
         pt = new byte[envelope.length];
@@ -87,17 +74,25 @@ public final class DecryptHandle implements AutoCloseable {
         Arrays.fill(pt, (byte) 0);
         pt = new byte[Math.max(envelope.length, 2 * pt.length)];
       }
-      ptLen = e.reader().decrypt(envelope, 0, envelope.length, context, pt, 0);
-    } catch (PipesealCryptoException | UnknownKeyException | InvalidWrappedKeyException ex) {
-      // The value itself is bad (tampered, moved, unknown key): try_ functions return null.
-      return failed(ex.getClass().getSimpleName() + ": " + ex.getMessage(), ex);
-    } catch (KmsException | RegistryException ex) {
-      // KMS or registry unavailable, access denied: never a null, even in try_ functions.
+      ptLen = reader.decrypt(envelope, 0, envelope.length, context, pt, 0);
+    } catch (UndecryptableValueException ex) {
+      Throwable cause = ex.getCause();
+      String what = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+      if (cause instanceof PipesealCryptoException
+          || cause instanceof UnknownKeyException
+          || cause instanceof InvalidWrappedKeyException) {
+        // The value itself is bad (tampered, moved, unknown key): try_ functions return null.
+        return failed(ex.keyName(), what, cause);
+      }
+      // KMS unavailable, access denied: never a null, even in try_ functions.
+      throw new PipesealValueException(
+          spec.function(), spec.column(), spec.context(), ex.keyName(), what, cause);
+    } catch (RegistryException ex) {
       throw new PipesealValueException(
           spec.function(),
           spec.column(),
           spec.context(),
-          keyName,
+          null,
           ex.getClass().getSimpleName() + ": " + ex.getMessage(),
           ex);
     }
@@ -134,11 +129,24 @@ public final class DecryptHandle implements AutoCloseable {
   }
 
   private boolean failed(String what, Throwable cause) {
+    return failed(spec.tryMode() ? null : keyNameOfCurrent(), what, cause);
+  }
+
+  private boolean failed(String keyName, String what, Throwable cause) {
     if (spec.tryMode()) {
       return false;
     }
     throw new PipesealValueException(
         spec.function(), spec.column(), spec.context(), keyName, what, cause);
+  }
+
+  // Off the hot path: only a value that decrypted but is not what the caller asked for gets here.
+  private String keyNameOfCurrent() {
+    try {
+      return reader.keyNameFor(current, 0, current.length, context);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   public UTF8String readUtf8() {
@@ -266,52 +274,10 @@ public final class DecryptHandle implements AutoCloseable {
     ptLen = 0;
   }
 
-  private Entry entryFor(byte[] envelope) {
-    // Bytes 2.. of the header are the key reference (kind, length, bytes); compare them first.
-    if (last != null
-        && envelope.length >= 2 + lastRef.length
-        && Arrays.equals(envelope, 2, 2 + lastRef.length, lastRef, 0, lastRef.length)) {
-      return last;
-    }
-    KeyReference ref = Envelope.parseHeader(envelope, 0, envelope.length, context).keyReference();
-    Entry e = open.get(ref);
-    if (e == null) {
-      WrappedKey wrapped = keys.wrappedKey(ref);
-      keyName = wrapped.masterKeyName();
-      try (AuditContext.Scope audit = AuditContext.with("spark:" + spec.context());
-          DataKey key = KmsCalls.await(keys.kms().unwrap(wrapped))) {
-        EnvelopeDecryptor d = EnvelopeDecryptor.create(key);
-        e = new Entry(d, d.reader(), keyName);
-      }
-      open.put(ref, e);
-      evict();
-    }
-    int n = ref.length();
-    int varint = n < 128 ? 1 : n < 16384 ? 2 : 3;
-    lastRef = Arrays.copyOfRange(envelope, 2, 3 + varint + n);
-    last = e;
-    return e;
-  }
-
-  private void evict() {
-    Iterator<Entry> it = open.values().iterator();
-    while (open.size() > spec.config().readerMaxKeys() && it.hasNext()) {
-      Entry eldest = it.next();
-      it.remove();
-      if (eldest == last) {
-        last = null;
-      }
-      eldest.decryptor().close();
-    }
-  }
-
   @Override
   public void close() {
     wipe();
-    for (Entry e : open.values()) {
-      e.decryptor().close();
-    }
-    open.clear();
-    last = null;
+    current = null;
+    reader.close();
   }
 }

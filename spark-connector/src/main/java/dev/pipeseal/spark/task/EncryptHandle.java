@@ -7,7 +7,7 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.audit.AuditContext;
 import dev.pipeseal.kms.registry.RegistryException;
-import dev.pipeseal.spark.keys.KeyServices;
+import dev.pipeseal.spark.keys.SparkKeyAccess;
 import dev.pipeseal.spark.values.ValueType;
 import java.math.BigDecimal;
 import java.nio.ByteOrder;
@@ -48,7 +48,7 @@ public final class EncryptHandle implements AutoCloseable {
     ValueType type = ValueType.ofTag(tag);
     EncryptHandle h;
     try (AuditContext.Scope audit = AuditContext.with("spark:" + spec.context());
-        DataKey key = KeyServices.of(spec.config()).keys().unwrap(spec.key().reference())) {
+        DataKey key = SparkKeyAccess.of(spec.config()).keys().unwrap(spec.key().reference())) {
       h =
           new EncryptHandle(
               spec,

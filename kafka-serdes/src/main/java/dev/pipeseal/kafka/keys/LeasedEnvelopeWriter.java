@@ -6,30 +6,35 @@ import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.envelope.FixedKeyEnvelopeWriter;
 import dev.pipeseal.envelope.RotatingEnvelopeWriter;
 import dev.pipeseal.kafka.config.SerdeConfig;
-import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import org.apache.kafka.common.config.ConfigException;
 
-/** A serializer's KMS connection and envelope writer; closing it closes both. */
-public final class WriterKeys implements AutoCloseable {
-  private final KmsBridge kms;
+/**
+ * A serializer's envelope writer and its lease on the JVM's shared KMS bridge; closing it closes
+ * the writer and releases the lease (the last user of a bridge closes it).
+ */
+public final class LeasedEnvelopeWriter implements AutoCloseable {
+  private final SharedKmsBridges.Lease lease;
   private final EnvelopeWriter writer;
   private final String keyName;
 
-  private WriterKeys(KmsBridge kms, EnvelopeWriter writer, String keyName) {
-    this.kms = kms;
+  private LeasedEnvelopeWriter(
+      SharedKmsBridges.Lease lease, EnvelopeWriter writer, String keyName) {
+    this.lease = lease;
     this.writer = writer;
     this.keyName = keyName;
   }
 
   /**
-   * Opens the KMS and the writer: randomized writers start fetching their first DEK in the
-   * background; deterministic writers unwrap the configured DEK now (failing fast if they cannot).
+   * Leases the bridge and opens the writer: randomized writers start fetching their first DEK in
+   * the background; deterministic writers unwrap the configured DEK now (failing fast if they
+   * cannot).
    */
-  public static WriterKeys open(SerdeConfig config) {
+  public static LeasedEnvelopeWriter open(SerdeConfig config) {
     config.requireWriterSettings();
-    KmsBridge kms = KmsBridge.open(config.kmsProperties());
+    SharedKmsBridges.Lease lease = SharedKmsBridges.acquire(config.kmsProperties());
     try {
-      EnvelopeKeys keys = EnvelopeKeys.inline(kms);
+      EnvelopeKeys keys = EnvelopeKeys.inline(lease.bridge());
       if (config.deterministic()) {
         FixedKeyEnvelopeWriter w;
         try {
@@ -38,13 +43,13 @@ public final class WriterKeys implements AutoCloseable {
           throw new ConfigException(
               config.name(SerdeConfig.DETERMINISTIC_DEK), null, e.getMessage());
         }
-        return new WriterKeys(kms, w, w.keyName());
+        return new LeasedEnvelopeWriter(lease, w, w.keyName());
       }
       RotatingEnvelopeWriter w =
           RotatingEnvelopeWriter.start(keys, config.masterKey(), config.dekLimits());
-      return new WriterKeys(kms, w, config.masterKey());
+      return new LeasedEnvelopeWriter(lease, w, config.masterKey());
     } catch (RuntimeException e) {
-      kms.close();
+      lease.close();
       throw e;
     }
   }
@@ -63,7 +68,7 @@ public final class WriterKeys implements AutoCloseable {
     try {
       writer.close();
     } finally {
-      kms.close();
+      lease.close();
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.pipeseal.crypto.batch;
+package dev.pipeseal.bench.batch;
 
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EncryptorOptions;

@@ -1,4 +1,4 @@
-package dev.pipeseal.crypto.batch;
+package dev.pipeseal.bench.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

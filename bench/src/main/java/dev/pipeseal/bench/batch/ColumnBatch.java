@@ -1,4 +1,4 @@
-package dev.pipeseal.crypto.batch;
+package dev.pipeseal.bench.batch;
 
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,0 +1,274 @@
+package dev.pipeseal.kms.bridge;
+
+import dev.pipeseal.kms.KmsConfigException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The one registry of open {@link KmsBridge}s in a JVM, shared by every connector (Spark functions,
+ * Parquet crypto factory, Kafka serdes, jobs), so one KMS configuration opens one bridge with one
+ * DEK cache, one KEK cache and one provider connection per JVM, however many hosts ask for it.
+ *
+ * <p>Bridges are keyed by their parsed {@link KmsBridgeConfig}, not by raw properties: {@code
+ * spark.pipeseal.kms.x}, {@code spark.hadoop.pipeseal.kms.x} and {@code pipeseal.kms.x} name the
+ * same setting ({@link #normalize}), and defaults spelled out equal defaults left out.
+ *
+ * <p>Bridges are reference-counted. A host with a lifecycle (a Kafka serializer, a job) takes a
+ * {@link Lease} with {@link #acquire} and closes it when done; the last lease closes the bridge. A
+ * host without one (Spark executors, Parquet's {@code KmsClient}, which has no close) takes the
+ * JVM's own reference with {@link #pinned}: that bridge stays open until {@link #closeAll()}, as a
+ * cache that outlives one task must.
+ *
+ * <p>Other per-JVM state that belongs to one bridge (a key registry, a driver's DEK cache) hangs
+ * off its entry as {@linkplain Lease#attachment attachments} and closes with it, so no connector
+ * keeps a static map of its own.
+ */
+public final class SharedKmsBridges {
+  /** Property prefixes that all mean {@value KmsBridgeConfig#PREFIX}, in precedence order. */
+  private static final List<String> PREFIXES =
+      List.of(
+          KmsBridgeConfig.PREFIX,
+          "spark." + KmsBridgeConfig.PREFIX,
+          "spark.hadoop." + KmsBridgeConfig.PREFIX);
+
+  // Guarded by the class lock; opening a bridge under it is rare (once per configuration).
+  private static final Map<KmsBridgeConfig, Entry> OPEN = new HashMap<>();
+  private static long openedTotal;
+
+  private SharedKmsBridges() {}
+
+  private static final class Entry {
+    final KmsBridgeConfig config;
+    final KmsBridge bridge;
+    // Guarded by the class lock.
+    final Map<String, AutoCloseable> attachments = new LinkedHashMap<>();
+    int leases;
+    boolean pinned;
+    boolean closed;
+
+    Entry(KmsBridgeConfig config, KmsBridge bridge) {
+      this.config = config;
+      this.bridge = bridge;
+    }
+  }
+
+  /**
+   * The {@code pipeseal.kms.*} settings in {@code properties}, whichever of the accepted prefixes
+   * ({@code pipeseal.kms.}, {@code spark.pipeseal.kms.}, {@code spark.hadoop.pipeseal.kms.}) they
+   * were given under, renamed to {@code pipeseal.kms.*}. Other properties are dropped.
+   *
+   * @throws KmsConfigException if one setting is given under two prefixes with different values
+   */
+  public static Map<String, String> normalize(Map<String, String> properties) {
+    Map<String, String> out = new TreeMap<>();
+    Map<String, String> source = new HashMap<>();
+    properties.forEach(
+        (name, value) -> {
+          String prefix = prefixOf(name);
+          if (prefix == null || value == null) {
+            return;
+          }
+          String key = KmsBridgeConfig.PREFIX + name.substring(prefix.length());
+          String v = value.trim();
+          String before = out.putIfAbsent(key, v);
+          if (before == null) {
+            source.put(key, name);
+          } else if (!before.equals(v)) {
+            // Names only: values may be secret references.
+            throw new KmsConfigException(
+                "config",
+                null,
+                "'"
+                    + source.get(key)
+                    + "' and '"
+                    + name
+                    + "' set the same KMS setting to different values; set it once");
+          }
+        });
+    return out;
+  }
+
+  // Longest first: spark.hadoop.pipeseal.kms.x must not count as spark.pipeseal.kms.x's sibling.
+  private static String prefixOf(String name) {
+    for (int i = PREFIXES.size() - 1; i >= 0; i--) {
+      if (name.startsWith(PREFIXES.get(i))) {
+        return PREFIXES.get(i);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A lease on the bridge for {@code properties} (any of the prefixes {@link #normalize} accepts),
+   * opening it if no other host in this JVM has. Close the lease when done; the last one closes the
+   * bridge unless it is {@linkplain #pinned pinned}.
+   *
+   * @throws KmsConfigException if the settings are invalid or the provider cannot be opened
+   */
+  public static Lease acquire(Map<String, String> properties) {
+    KmsBridgeConfig config = KmsBridgeConfig.fromProperties(normalize(properties));
+    synchronized (SharedKmsBridges.class) {
+      Entry e = entry(config);
+      e.leases++;
+      return new Lease(e, true);
+    }
+  }
+
+  /**
+   * The JVM's own reference to the bridge for {@code properties}: open until {@link #closeAll()}.
+   * For hosts that have no close hook; the returned lease's {@code close()} does nothing.
+   */
+  public static Lease pinned(Map<String, String> properties) {
+    KmsBridgeConfig config = KmsBridgeConfig.fromProperties(normalize(properties));
+    synchronized (SharedKmsBridges.class) {
+      Entry e = entry(config);
+      e.pinned = true;
+      return new Lease(e, false);
+    }
+  }
+
+  // Under the class lock.
+  private static Entry entry(KmsBridgeConfig config) {
+    Entry e = OPEN.get(config);
+    if (e == null) {
+      e = new Entry(config, KmsBridge.open(config));
+      OPEN.put(config, e);
+      openedTotal++;
+    }
+    return e;
+  }
+
+  /** Bridges open now in this JVM. */
+  public static synchronized int openCount() {
+    return OPEN.size();
+  }
+
+  /** Bridges opened in this JVM since it started (a reopened configuration counts again). */
+  public static synchronized long openedTotal() {
+    return openedTotal;
+  }
+
+  /**
+   * Closes every shared bridge and its attachments, pinned or leased (tests, jobs that roll keys
+   * between runs, hosts unloading the plugin). Outstanding leases become unusable; a later {@link
+   * #acquire} or {@link #pinned} opens a fresh bridge.
+   */
+  public static void closeAll() {
+    List<Entry> open;
+    synchronized (SharedKmsBridges.class) {
+      open = new ArrayList<>(OPEN.values());
+      OPEN.clear();
+      open.forEach(e -> e.closed = true);
+    }
+    RuntimeException failure = null;
+    for (Entry e : open) {
+      try {
+        shut(e);
+      } catch (RuntimeException ex) {
+        failure = failure == null ? ex : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  // Outside the lock: the entry is unmapped, so nobody can lease it again.
+  private static void shut(Entry e) {
+    List<AutoCloseable> attached;
+    synchronized (SharedKmsBridges.class) {
+      attached = new ArrayList<>(e.attachments.values());
+      e.attachments.clear();
+    }
+    RuntimeException failure = null;
+    for (int i = attached.size() - 1; i >= 0; i--) {
+      try {
+        attached.get(i).close();
+      } catch (Exception ex) {
+        // Keep going: the bridge below still holds keys that must be destroyed.
+        failure =
+            failure != null
+                ? failure
+                : ex instanceof RuntimeException re
+                    ? re
+                    : new IllegalStateException(
+                        "cannot close " + attached.get(i).getClass().getName(), ex);
+      }
+    }
+    e.bridge.close();
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** One host's use of a shared bridge. */
+  public static final class Lease implements AutoCloseable {
+    private final Entry entry;
+    private final boolean counted;
+    private boolean released;
+
+    private Lease(Entry entry, boolean counted) {
+      this.entry = entry;
+      this.counted = counted;
+    }
+
+    /** The shared bridge. Do not close it: close the lease. */
+    public KmsBridge bridge() {
+      return entry.bridge;
+    }
+
+    /** The parsed configuration the bridge was opened with (and is shared by). */
+    public KmsBridgeConfig config() {
+      return entry.config;
+    }
+
+    /**
+     * The object named {@code name} that belongs with this bridge, made by {@code open} on first
+     * use and closed (last made, first closed) just before the bridge closes. Names should carry
+     * everything that tells two attachments apart, e.g. {@code registry:<location>}.
+     *
+     * @throws IllegalStateException if the bridge was closed by {@link #closeAll()}
+     */
+    public <T extends AutoCloseable> T attachment(
+        String name, Class<T> type, Function<KmsBridge, ? extends T> open) {
+      Objects.requireNonNull(name, "name");
+      synchronized (SharedKmsBridges.class) {
+        if (entry.closed) {
+          throw new IllegalStateException("shared KMS bridge was closed");
+        }
+        AutoCloseable a = entry.attachments.get(name);
+        if (a == null) {
+          a = Objects.requireNonNull(open.apply(entry.bridge), "attachment");
+          entry.attachments.put(name, a);
+        }
+        return type.cast(a);
+      }
+    }
+
+    /** Releases this lease; the last one closes the bridge (unless pinned). Idempotent. */
+    @Override
+    public void close() {
+      Entry toClose = null;
+      synchronized (SharedKmsBridges.class) {
+        if (!counted || released) {
+          return;
+        }
+        released = true;
+        if (--entry.leases == 0 && !entry.pinned && !entry.closed) {
+          entry.closed = true;
+          OPEN.remove(entry.config, entry);
+          toClose = entry;
+        }
+      }
+      if (toClose != null) {
+        shut(toClose);
+      }
+    }
+  }
+}

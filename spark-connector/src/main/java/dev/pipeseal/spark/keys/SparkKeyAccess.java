@@ -1,0 +1,91 @@
+package dev.pipeseal.spark.keys;
+
+import dev.pipeseal.envelope.EnvelopeKeys;
+import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
+import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.registry.KeyRegistries;
+import dev.pipeseal.spark.config.PipesealSparkConfig;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one Spark configuration uses to reach keys in this JVM: the shared KMS bridge, the key
+ * registry, the {@link EnvelopeKeys} that resolve references through both, and the driver's {@link
+ * DriverKeys}. Held as an attachment of the JVM's pinned shared bridge ({@link SharedKmsBridges}),
+ * so the Parquet crypto factory of the same session, configured with the same {@code
+ * spark.pipeseal.kms.*}, shares the bridge and its caches, and {@link SharedKmsBridges#closeAll()}
+ * closes all of it. The bridge's cache keeps unwraps to one per data key per JVM, not per task.
+ */
+public final class SparkKeyAccess implements AutoCloseable {
+  private final PipesealSparkConfig config;
+  private final KmsBridge bridge;
+  private final KeyRegistry registry;
+  private final EnvelopeKeys keys;
+  private final DriverKeys driverKeys;
+
+  private SparkKeyAccess(PipesealSparkConfig config, KmsBridge bridge) {
+    this.config = config;
+    this.bridge = bridge;
+    this.registry =
+        config.registryLocation() == null
+            ? null
+            : KeyRegistries.open(config.registryLocation(), config.registryOptions());
+    this.keys =
+        registry == null
+            ? EnvelopeKeys.inline(bridge)
+            : EnvelopeKeys.withRegistry(bridge, registry);
+    this.driverKeys = new DriverKeys(this);
+  }
+
+  /** The key access for {@code config}, opened on first use in this JVM. */
+  public static SparkKeyAccess of(PipesealSparkConfig config) {
+    return SharedKmsBridges.pinned(config.bridgeProperties())
+        .attachment(
+            "spark:" + nonKmsSettings(config.properties()),
+            SparkKeyAccess.class,
+            bridge -> new SparkKeyAccess(config, bridge));
+  }
+
+  // Bridge settings are the bridge's identity already; the rest tell two Spark setups apart.
+  private static String nonKmsSettings(Map<String, String> properties) {
+    Map<String, String> rest = new TreeMap<>();
+    properties.forEach(
+        (k, v) -> {
+          if (!k.startsWith(PipesealSparkConfig.KMS_PREFIX)) {
+            rest.put(k, v);
+          }
+        });
+    return rest.toString();
+  }
+
+  public PipesealSparkConfig config() {
+    return config;
+  }
+
+  public KmsBridge bridge() {
+    return bridge;
+  }
+
+  /** The registry, or null when none is configured. */
+  public KeyRegistry registry() {
+    return registry;
+  }
+
+  public EnvelopeKeys keys() {
+    return keys;
+  }
+
+  /** The driver's data keys for this configuration. */
+  public DriverKeys driverKeys() {
+    return driverKeys;
+  }
+
+  /** Closes the registry; the shared bridge closes itself right after. */
+  @Override
+  public void close() {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+}
