@@ -46,7 +46,8 @@ final class Artifacts {
   static List<String> sparkClasspath() throws IOException {
     String cp = Files.readString(file("spark.classpath.file")).trim();
     List<String> entries = Arrays.asList(cp.split(java.io.File.pathSeparator));
-    if (entries.stream().anyMatch(e -> Path.of(e).getFileName().toString().startsWith("pipeseal"))) {
+    if (entries.stream()
+        .anyMatch(e -> Path.of(e).getFileName().toString().startsWith("pipeseal"))) {
       throw new IllegalStateException("Pipeseal on the Spark class path: " + cp);
     }
     return entries;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -14,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * checkout (the working directory is elsewhere and PATH holds only the system's tools).
  */
 class CliTarballTest {
-  @TempDir Path dir;
-
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
 
   @Test
   void unpackedTarballRunsDemoAndVerify() throws Exception {

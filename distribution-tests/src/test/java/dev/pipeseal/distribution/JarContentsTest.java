@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the bundles hold: only Pipeseal's packages (Bouncy Castle relocated under them, so a
- * cluster's own copy never clashes), merged service files, no stale signatures, and a published
- * pom that names nothing to resolve.
+ * cluster's own copy never clashes), merged service files, no stale signatures, and a published pom
+ * that names nothing to resolve.
  */
 class JarContentsTest {
   private static final Pattern UNRELOCATED = Pattern.compile("(.{7})org/bouncycastle/");
@@ -65,7 +65,7 @@ class JarContentsTest {
     assertThat(xml)
         .contains("<artifactId>pipeseal-spark-runtime-4.2_2.13</artifactId>")
         .contains("<name>Apache-2.0</name>")
-        .contains("<scm>")
+        .contains("<scm")
         .doesNotContain("<parent>")
         .doesNotContain("<dependency>")
         .doesNotContain("<dependencyManagement>");
@@ -82,7 +82,8 @@ class JarContentsTest {
     assertThat(jar.stream().map(JarEntry::getName))
         .as("signature files (invalid once classes are relocated)")
         .noneMatch(n -> n.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)"));
-    assertThat(jar.getEntry("dev/pipeseal/shaded/org/bouncycastle/crypto/kems/MLKEMGenerator.class"))
+    assertThat(
+            jar.getEntry("dev/pipeseal/shaded/org/bouncycastle/crypto/kems/MLKEMGenerator.class"))
         .isNotNull();
   }
 
@@ -92,7 +93,8 @@ class JarContentsTest {
     try (var in = jar.getInputStream(jar.getEntry("dev/pipeseal/kms/pq/XWing.class"))) {
       constants = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
     }
-    assertThat(constants).contains("dev/pipeseal/shaded/org/bouncycastle/crypto/kems/MLKEMGenerator");
+    assertThat(constants)
+        .contains("dev/pipeseal/shaded/org/bouncycastle/crypto/kems/MLKEMGenerator");
     Matcher m = UNRELOCATED.matcher(constants);
     while (m.find()) {
       assertThat(m.group(1)).as("reference to org/bouncycastle not relocated").isEqualTo("shaded/");

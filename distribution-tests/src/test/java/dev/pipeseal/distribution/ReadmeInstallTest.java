@@ -46,7 +46,8 @@ class ReadmeInstallTest {
   @Test
   void pysparkLineNamesTheRuntimeCoordinates() {
     String jar = Artifacts.sparkRuntimeJar().getFileName().toString();
-    String artifactId = jar.substring(0, jar.length() - ("-" + Artifacts.version() + ".jar").length());
+    String artifactId =
+        jar.substring(0, jar.length() - ("-" + Artifacts.version() + ".jar").length());
     assertThat(installLine("pyspark --packages ").split(" ")[2])
         .isEqualTo("dev.pipeseal:" + artifactId + ":" + Artifacts.version());
   }
@@ -59,8 +60,7 @@ class ReadmeInstallTest {
     assertThat(installLine("mkdir -p /opt/connect-plugins/")).contains("cp " + name + " ");
     try (JarFile jar = new JarFile(bundle.toFile())) {
       assertThat(jar.getEntry("dev/pipeseal/kafka/serde/EncryptingSerializer.class")).isNotNull();
-      assertThat(jar.getEntry("dev/pipeseal/kafka/serde/DecryptingDeserializer.class"))
-          .isNotNull();
+      assertThat(jar.getEntry("dev/pipeseal/kafka/serde/DecryptingDeserializer.class")).isNotNull();
     }
   }
 

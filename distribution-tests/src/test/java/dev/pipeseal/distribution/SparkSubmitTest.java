@@ -24,6 +24,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SparkSubmitTest {
-  @TempDir static Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  static Path dir;
+
   static Path keyStore;
   static Path password;
   static Path registry;
@@ -65,8 +68,8 @@ class SparkSubmitTest {
                 "keys",
                 "--kms",
                 "local://" + keyStore,
-                "-Dpipeseal.kms.provider.password=file:" + password,
-                "-Dpipeseal.kms.provider.create=true",
+                "-Dpipeseal.kms.password=file:" + password,
+                "-Dpipeseal.kms.create=true",
                 "create",
                 "pii"));
     assertThat(keys.exitCode()).as("%s", keys).isZero();
@@ -75,8 +78,7 @@ class SparkSubmitTest {
 
   @Test
   @Order(1)
-  void runtimeJarThroughJarsAloneEncryptsDecryptsJoinsAndWritesEncryptedParquet()
-      throws Exception {
+  void runtimeJarThroughJarsAloneEncryptsDecryptsJoinsAndWritesEncryptedParquet() throws Exception {
     // No spark.sql.extensions anywhere: the jar registers the functions by itself.
     List<String> args = new ArrayList<>(pipesealConf());
     args.addAll(List.of("--jars", Artifacts.sparkRuntimeJar().toString()));
@@ -86,7 +88,7 @@ class SparkSubmitTest {
     assertThat(app.exitCode()).as("%s", app).isZero();
     assertThat(app.lineStartingWith("SQL-APP"))
         .as("%s", app)
-        .isEqualTo("SQL-APP roundtrip=200/200 distinct=200 plaintext=0 join=120/120 pme=200");
+        .isEqualTo("SQL-APP roundtrip=200/200 distinct=200 plaintext=0 join=360/360 pme=200");
     List<Path> files = parquetFiles(lake);
     assertThat(files).isNotEmpty();
     for (Path f : files) {
@@ -122,7 +124,7 @@ class SparkSubmitTest {
 
     assertThat(verify.exitCode()).as("%s", verify).isZero();
     int files = parquetFiles(lake).size();
-    String json = Files.readString(report);
+    String json = Files.readString(report).replaceAll("\\s", "");
     assertThat(json)
         .contains("\"command\":\"verify\"")
         .contains("\"exitCode\":0")
@@ -169,7 +171,7 @@ class SparkSubmitTest {
     assertThat(app.exitCode()).as("%s", app).isZero();
     assertThat(app.lineStartingWith("SQL-APP"))
         .as("%s", app)
-        .isEqualTo("SQL-APP roundtrip=200/200 distinct=200 plaintext=0 join=120/120 pme=200");
+        .isEqualTo("SQL-APP roundtrip=200/200 distinct=200 plaintext=0 join=360/360 pme=200");
     // Exactly one artifact resolved: the runtime jar's pom names no dependencies.
     try (Stream<Path> jars = Files.list(ivyHome.resolve("jars"))) {
       assertThat(jars.map(p -> p.getFileName().toString()))
