@@ -64,6 +64,14 @@ class ReadmeInstallTest {
     }
   }
 
+  private static String service(JarFile jar, String name) throws IOException {
+    var e = jar.getJarEntry("META-INF/services/" + name);
+    assertThat(e).as("service file %s", name).isNotNull();
+    try (var in = jar.getInputStream(e)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   @Test
   void jobsLineNamesTheApplicationJarAndItsMainClass() throws IOException {
     String line = installLine("spark-submit --class ");
