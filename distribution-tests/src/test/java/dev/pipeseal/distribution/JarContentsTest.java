@@ -50,7 +50,8 @@ class JarContentsTest {
       assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class"))
           .isEqualTo("dev.pipeseal.jobs.PipesealCli");
       assertThat(service(jar, "dev.pipeseal.kms.KmsService"))
-          .contains("dev.pipeseal.kms.local.LocalKmsService", "dev.pipeseal.kms.pq.HybridKmsService");
+          .contains(
+              "dev.pipeseal.kms.local.LocalKmsService", "dev.pipeseal.kms.pq.HybridKmsService");
       assertXWingCallsRelocatedBouncyCastle(jar);
     }
   }
