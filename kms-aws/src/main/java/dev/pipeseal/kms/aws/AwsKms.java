@@ -308,7 +308,7 @@ public final class AwsKms implements Kms, KmsAdmin {
                   continue;
                 }
                 String shortName = name.substring("alias/".length());
-                out.add(info(shortName, version(shortName, true)));
+                out.add(info(shortName, version(shortName, true, false)));
               }
               out.sort(Comparator.comparing(MasterKeyInfo::name));
               return out;
@@ -390,6 +390,10 @@ public final class AwsKms implements Kms, KmsAdmin {
   }
 
   private KeyVersion version(String masterKeyName, boolean fresh) {
+    return version(masterKeyName, fresh, true);
+  }
+
+  private KeyVersion version(String masterKeyName, boolean fresh, boolean usable) {
     long now = nanoTime.getAsLong();
     KeyVersion cached = versions.get(masterKeyName);
     if (!fresh && cached != null && now - cached.expiresAt() < 0) {
@@ -397,6 +401,27 @@ public final class AwsKms implements Kms, KmsAdmin {
     }
     checkRegion(masterKeyName);
     KeyMetadata key = client.describeKey(b -> b.keyId(keyId(masterKeyName))).keyMetadata();
+    if (usable) {
+      checkUsable(masterKeyName, key);
+    }
+    int rotations = 0;
+    String marker = null;
+    do {
+      String from = marker;
+      ListKeyRotationsResponse page = client.listKeyRotations(b -> b.keyId(key.arn()).marker(from));
+      rotations += page.rotations().size();
+      marker = Boolean.TRUE.equals(page.truncated()) ? page.nextMarker() : null;
+    } while (marker != null);
+    KeyVersion v = new KeyVersion(key.arn(), 1 + rotations, now + config.versionTtl().toNanos());
+    if (usable) {
+      // Only checked keys are reused by generate.
+      versions.put(masterKeyName, v);
+    }
+    return v;
+  }
+
+  // Fails closed before generating under a key AWS would refuse anyway (moto would not).
+  private void checkUsable(String masterKeyName, KeyMetadata key) {
     if (key.keyState() == KeyState.PENDING_DELETION
         || key.keyState() == KeyState.PENDING_REPLICA_DELETION) {
       throw new UnknownKeyException(
@@ -412,17 +437,6 @@ public final class AwsKms implements Kms, KmsAdmin {
           masterKeyName,
           "the key is not a symmetric ENCRYPT_DECRYPT key (usage " + key.keyUsageAsString() + ")");
     }
-    int rotations = 0;
-    String marker = null;
-    do {
-      String from = marker;
-      ListKeyRotationsResponse page = client.listKeyRotations(b -> b.keyId(key.arn()).marker(from));
-      rotations += page.rotations().size();
-      marker = Boolean.TRUE.equals(page.truncated()) ? page.nextMarker() : null;
-    } while (marker != null);
-    KeyVersion v = new KeyVersion(key.arn(), 1 + rotations, now + config.versionTtl().toNanos());
-    versions.put(masterKeyName, v);
-    return v;
   }
 
   private MasterKeyInfo info(String masterKeyName, KeyVersion v) {

@@ -4,11 +4,14 @@ import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.cache.CacheConfig;
 import dev.pipeseal.kms.hierarchy.KekConfig;
 import dev.pipeseal.kms.resilience.ResilienceConfig;
+import dev.pipeseal.kms.routing.ReaderProvider;
 import java.net.URI;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -36,6 +39,8 @@ import java.util.function.Supplier;
  * @param auditFile the audit file when {@code auditSink} is {@link AuditSinkKind#FILE}, else null
  * @param auditPrincipal who audit events name; null means the OS user
  * @param auditContext context recorded when the calling thread set none; may be null
+ * @param readers further providers opened for reading ({@code providers.NAME.uri}): wrapped keys
+ *     they recorded unwrap and rewrap through them; new keys always come from {@code uri}
  */
 public record KmsBridgeConfig(
     URI uri,
@@ -48,12 +53,14 @@ public record KmsBridgeConfig(
     AuditSinkKind auditSink,
     Path auditFile,
     String auditPrincipal,
-    String auditContext) {
+    String auditContext,
+    List<ReaderProvider> readers) {
 
   /** Default property prefix. */
   public static final String PREFIX = "pipeseal.kms.";
 
   private static final String PROVIDER_PREFIX = "provider.";
+  private static final String READERS_PREFIX = "providers.";
   private static final String SOURCE = "config";
 
   /** Audit destinations. */
@@ -93,6 +100,7 @@ public record KmsBridgeConfig(
     Objects.requireNonNull(cache, "cache");
     Objects.requireNonNull(resilience, "resilience");
     Objects.requireNonNull(auditSink, "auditSink");
+    readers = List.copyOf(readers);
     if (auditSink == AuditSinkKind.FILE && auditFile == null) {
       throw new KmsConfigException(
           SOURCE, null, "'" + PREFIX + "audit.file' is required when audit.sink is 'file'");
@@ -112,7 +120,8 @@ public record KmsBridgeConfig(
         AuditSinkKind.SLF4J,
         null,
         null,
-        null);
+        null,
+        List.of());
   }
 
   /** As {@link #fromProperties(Map, String)} with prefix {@value #PREFIX}. */
@@ -140,6 +149,7 @@ public record KmsBridgeConfig(
     Map<String, String> own = new TreeMap<>();
     Map<String, String> provider = new TreeMap<>();
     Set<String> unknown = new TreeSet<>();
+    Map<String, Map<String, String>> readerSettings = new TreeMap<>();
     properties.forEach(
         (name, value) -> {
           if (!name.startsWith(prefix)) {
@@ -148,6 +158,13 @@ public record KmsBridgeConfig(
           String key = name.substring(prefix.length());
           if (key.startsWith(PROVIDER_PREFIX)) {
             provider.put(key.substring(PROVIDER_PREFIX.length()), value);
+          } else if (key.startsWith(READERS_PREFIX)
+              && key.indexOf('.', READERS_PREFIX.length()) > 0) {
+            String rest = key.substring(READERS_PREFIX.length());
+            int dot = rest.indexOf('.');
+            readerSettings
+                .computeIfAbsent(rest.substring(0, dot), n -> new TreeMap<>())
+                .put(rest.substring(dot + 1), value);
           } else if (KNOWN.contains(key)) {
             own.put(key, value.trim());
           } else {
@@ -209,7 +226,33 @@ public record KmsBridgeConfig(
         sink,
         sink == AuditSinkKind.FILE ? auditFile : null,
         p.string("audit.principal", null),
-        p.string("audit.context", null));
+        p.string("audit.context", null),
+        readers(readerSettings, prefix));
+  }
+
+  // providers.NAME.uri plus providers.NAME.SETTING, the same settings provider.* gives the writer.
+  private static List<ReaderProvider> readers(
+      Map<String, Map<String, String>> settings, String prefix) {
+    List<ReaderProvider> out = new ArrayList<>();
+    settings.forEach(
+        (name, values) -> {
+          String uri = values.get("uri");
+          if (uri == null || uri.isBlank()) {
+            throw new KmsConfigException(
+                SOURCE, null, "'" + prefix + READERS_PREFIX + name + ".uri' is required");
+          }
+          Map<String, String> config = new TreeMap<>(values);
+          config.remove("uri");
+          try {
+            out.add(new ReaderProvider(name, URI.create(uri.trim()), config));
+          } catch (IllegalArgumentException e) {
+            throw new KmsConfigException(
+                SOURCE,
+                null,
+                "invalid value '" + uri + "' for '" + prefix + READERS_PREFIX + name + ".uri'");
+          }
+        });
+    return out;
   }
 
   /** Never shows provider values: they may point at secrets. */
@@ -228,6 +271,7 @@ public record KmsBridgeConfig(
         + ", audit="
         + auditSink
         + (auditFile == null ? "" : " " + auditFile)
+        + (readers.isEmpty() ? "" : ", readers=" + readers)
         + "]";
   }
 

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -43,6 +44,7 @@ public final class KekKms implements Kms {
   public static final String ALGORITHM = "KEK/AES256-GCM";
 
   private final Kms inner;
+  private final Set<String> readableProviders;
   private final KekConfig config;
   private final LongSupplier nanoTime;
   private final Map<String, CompletableFuture<ActiveKek>> active = new ConcurrentHashMap<>();
@@ -94,6 +96,20 @@ public final class KekKms implements Kms {
       KekConfig config,
       LongSupplier nanoTime,
       KeyCache.RemovalListener<? super WrappedKey> onKekRemoval) {
+    this(inner, config, nanoTime, onKekRemoval, Set.of(inner.providerId()));
+  }
+
+  /**
+   * @param readableProviders provider ids whose KEKs {@code inner} can unwrap (several when it
+   *     routes between providers); keys of any other provider are refused before any call
+   */
+  public KekKms(
+      Kms inner,
+      KekConfig config,
+      LongSupplier nanoTime,
+      KeyCache.RemovalListener<? super WrappedKey> onKekRemoval,
+      Set<String> readableProviders) {
+    this.readableProviders = Set.copyOf(readableProviders);
     this.inner = Objects.requireNonNull(inner, "inner");
     this.config = Objects.requireNonNull(config, "config");
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -398,11 +414,15 @@ public final class KekKms implements Kms {
   }
 
   private KekLayout.Parts parse(WrappedKey wrapped) {
-    if (!wrapped.provider().equals(inner.providerId())) {
+    if (!readableProviders.contains(wrapped.provider())) {
       throw new InvalidWrappedKeyException(
-          inner.providerId(),
+          wrapped.provider(),
           wrapped.masterKeyName(),
-          "key was wrapped by provider '" + wrapped.provider() + "', not by this one");
+          "key was wrapped by provider '"
+              + wrapped.provider()
+              + "', which is not configured here (configured: "
+              + new TreeSet<>(readableProviders)
+              + ")");
     }
     return KekLayout.read(wrapped);
   }
