@@ -9,6 +9,7 @@ import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.WrappedKey;
@@ -414,17 +415,20 @@ public final class KekKms implements Kms {
   }
 
   private KekLayout.Parts parse(WrappedKey wrapped) {
+    // Layout first: a record whose fields disagree is tampered with, whatever it names.
+    KekLayout.Parts parts = KekLayout.read(wrapped);
     if (!readableProviders.contains(wrapped.provider())) {
-      throw new InvalidWrappedKeyException(
+      // A configuration gap, as the routing layer reports it for keys without a KEK.
+      throw new KmsConfigException(
           wrapped.provider(),
           wrapped.masterKeyName(),
           "key was wrapped by provider '"
               + wrapped.provider()
               + "', which is not configured here (configured: "
               + new TreeSet<>(readableProviders)
-              + ")");
+              + "); add it for reading as pipeseal.kms.providers.NAME.uri");
     }
-    return KekLayout.read(wrapped);
+    return parts;
   }
 
   @Override

@@ -94,6 +94,17 @@ class RoutingKmsTest {
       }
       assertThat(bridge.admin("old")).isEmpty();
     }
+    // Without the old provider, its KEK-wrapped key fails as a configuration gap, naming it.
+    try (KmsBridge bridge =
+        KmsBridge.assemble(
+            new RoutingKms(FakeKms.forProvider("new", "pii"), List.of()),
+            config,
+            Clock.systemUTC())) {
+      assertThatThrownBy(() -> KmsCalls.await(bridge.unwrap(fromOld)))
+          .isInstanceOf(KmsConfigException.class)
+          .hasMessageContaining("[old key 'pii']")
+          .hasMessageContaining("pipeseal.kms.providers.NAME.uri");
+    }
   }
 
   @Test
