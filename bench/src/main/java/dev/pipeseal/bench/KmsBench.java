@@ -155,9 +155,9 @@ final class KmsBench {
           }
         }
       }
-      KmsMetrics provider = bridge.providerMetrics();
+      KmsMetrics providerCalls = bridge.providerMetrics();
       long calls =
-          provider.operations().values().stream().mapToLong(KmsMetrics.Operation::calls).sum();
+          providerCalls.operations().values().stream().mapToLong(KmsMetrics.Operation::calls).sum();
       BenchReport.value(prefix + ".calls-per-1m", calls, "KMS calls per 10^6 encryptions");
       BenchReport.value(
           prefix + ".deks-per-1m", firstOfEachDek.size(), "DEKs generated per 10^6 encryptions");
