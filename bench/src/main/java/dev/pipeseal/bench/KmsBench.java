@@ -55,12 +55,12 @@ final class KmsBench {
           () -> new HadoopKmsService().create(server.uri(), server.clientConfig());
       KmsBridgeConfig config = KmsBridgeConfig.defaults(server.uri(), server.clientConfig());
       unwrapCachedVsUncached("kms.unwrap-cached", provider, config);
-      callsPerMillion("kms", provider, config);
+      callsPerMillion("kms.", provider, config);
     }
     aws();
   }
 
-  private static void aws() throws Exception {
+  static void aws() throws Exception {
     Path dir = Files.createTempDirectory("pipeseal-bench-moto");
     Optional<MotoServer> started = MotoServer.startIfInstalled(dir);
     if (started.isEmpty()) {
@@ -82,7 +82,7 @@ final class KmsBench {
       }
       KmsBridgeConfig config = KmsBridgeConfig.defaults(uri, settings);
       unwrapCachedVsUncached("kms.aws-unwrap-cached", provider, config);
-      callsPerMillion("kms.aws", provider, config);
+      callsPerMillion("kms.aws-", provider, config);
     }
   }
 
@@ -158,9 +158,9 @@ final class KmsBench {
       KmsMetrics providerCalls = bridge.providerMetrics();
       long calls =
           providerCalls.operations().values().stream().mapToLong(KmsMetrics.Operation::calls).sum();
-      BenchReport.value(prefix + ".calls-per-1m", calls, "KMS calls per 10^6 encryptions");
+      BenchReport.value(prefix + "calls-per-1m", calls, "KMS calls per 10^6 encryptions");
       BenchReport.value(
-          prefix + ".deks-per-1m", firstOfEachDek.size(), "DEKs generated per 10^6 encryptions");
+          prefix + "deks-per-1m", firstOfEachDek.size(), "DEKs generated per 10^6 encryptions");
     }
   }
 }
