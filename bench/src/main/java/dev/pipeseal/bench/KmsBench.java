@@ -8,16 +8,25 @@ import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsCalls;
+import dev.pipeseal.kms.KmsProviders;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.KmsBridgeConfig;
 import dev.pipeseal.kms.hadoop.HadoopKmsService;
 import dev.pipeseal.kms.metrics.KmsMetrics;
 import dev.pipeseal.kms.testing.HadoopKmsServer;
+import dev.pipeseal.kms.testing.MotoServer;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code ./bench/run kms}, against a real Hadoop KMS server started in its own JVM:
@@ -28,6 +37,9 @@ import java.util.List;
  *   <li>{@code kms.calls-per-1m}: KMS calls made while 10^6 values are encrypted under one master
  *       key, a new DEK every 10,000 values (as a Kafka producer with a DEK record limit would), and
  *       all decrypted again by fresh readers (as many short tasks would).
+ *   <li>{@code kms.aws-unwrap-cached}, {@code kms.aws-calls-per-1m}: the same two against AWS KMS
+ *       as emulated by a {@code moto_server} child process on a loopback port (skipped with a
+ *       warning where moto is not installed).
  * </ul>
  */
 final class KmsBench {
@@ -39,22 +51,45 @@ final class KmsBench {
   static void run(String[] args) throws Exception {
     try (HadoopKmsServer server = HadoopKmsServer.builder().start()) {
       server.createKey("bench");
-      unwrapCachedVsUncached(server);
-      callsPerMillion(server);
+      Supplier<Kms> provider =
+          () -> new HadoopKmsService().create(server.uri(), server.clientConfig());
+      KmsBridgeConfig config = KmsBridgeConfig.defaults(server.uri(), server.clientConfig());
+      unwrapCachedVsUncached("kms.unwrap-cached", provider, config);
+      callsPerMillion("kms.", provider, config);
+    }
+    aws();
+  }
+
+  static void aws() throws Exception {
+    Path dir = Files.createTempDirectory("pipeseal-bench-moto");
+    Optional<MotoServer> started = MotoServer.startIfInstalled(dir);
+    if (started.isEmpty()) {
+      System.err.println("kms.aws-*: skipped: " + MotoServer.MISSING);
+      return;
+    }
+    try (MotoServer moto = started.get()) {
+      Files.writeString(dir.resolve("aws.id"), "testing\n");
+      Files.writeString(dir.resolve("aws.secret"), "testing\n");
+      Map<String, String> settings =
+          Map.of(
+              "endpoint", moto.endpoint().toString(),
+              "access-key-id", "file:" + dir.resolve("aws.id"),
+              "secret-access-key", "file:" + dir.resolve("aws.secret"));
+      URI uri = URI.create("aws-kms://us-east-1");
+      Supplier<Kms> provider = () -> KmsProviders.open(uri, settings);
+      try (Kms admin = provider.get()) {
+        ((KmsAdmin) admin).createKey("bench");
+      }
+      KmsBridgeConfig config = KmsBridgeConfig.defaults(uri, settings);
+      unwrapCachedVsUncached("kms.aws-unwrap-cached", provider, config);
+      callsPerMillion("kms.aws-", provider, config);
     }
   }
 
-  private static Kms provider(HadoopKmsServer server) {
-    return new HadoopKmsService().create(server.uri(), server.clientConfig());
-  }
-
-  private static void unwrapCachedVsUncached(HadoopKmsServer server) {
-    try (Kms bare = provider(server);
-        KmsBridge bridge =
-            KmsBridge.assemble(
-                provider(server),
-                KmsBridgeConfig.defaults(server.uri(), server.clientConfig()),
-                Clock.systemUTC())) {
+  private static void unwrapCachedVsUncached(
+      String name, Supplier<Kms> provider, KmsBridgeConfig config) {
+    try (Kms bare = provider.get();
+        KmsBridge bridge = KmsBridge.assemble(provider.get(), config, Clock.systemUTC())) {
       // Plain provider-wrapped keys, so both sides unwrap exactly the same records.
       List<WrappedKey> wrapped = new ArrayList<>();
       for (int i = 0; i < KEYS; i++) {
@@ -75,10 +110,7 @@ final class KmsBench {
         u[i] = Rounds.seconds(uncached);
       }
       BenchReport.ratio(
-          "kms.unwrap-cached",
-          KEYS / BenchReport.median(c),
-          KEYS / BenchReport.median(u),
-          "unwraps/s");
+          name, KEYS / BenchReport.median(c), KEYS / BenchReport.median(u), "unwraps/s");
     }
   }
 
@@ -88,15 +120,12 @@ final class KmsBench {
     }
   }
 
-  private static void callsPerMillion(HadoopKmsServer server) {
+  private static void callsPerMillion(
+      String prefix, Supplier<Kms> provider, KmsBridgeConfig config) {
     int values = 1_000_000;
     int perDek = 10_000;
     int perReader = 100_000;
-    try (KmsBridge bridge =
-        KmsBridge.assemble(
-            provider(server),
-            KmsBridgeConfig.defaults(server.uri(), server.clientConfig()),
-            Clock.systemUTC())) {
+    try (KmsBridge bridge = KmsBridge.assemble(provider.get(), config, Clock.systemUTC())) {
       EnvelopeKeys keys = EnvelopeKeys.inline(bridge);
       byte[][] batch = new byte[perDek][];
       for (int i = 0; i < perDek; i++) {
@@ -126,12 +155,12 @@ final class KmsBench {
           }
         }
       }
-      KmsMetrics provider = bridge.providerMetrics();
+      KmsMetrics providerCalls = bridge.providerMetrics();
       long calls =
-          provider.operations().values().stream().mapToLong(KmsMetrics.Operation::calls).sum();
-      BenchReport.value("kms.calls-per-1m", calls, "KMS calls per 10^6 encryptions");
+          providerCalls.operations().values().stream().mapToLong(KmsMetrics.Operation::calls).sum();
+      BenchReport.value(prefix + "calls-per-1m", calls, "KMS calls per 10^6 encryptions");
       BenchReport.value(
-          "kms.deks-per-1m", firstOfEachDek.size(), "DEKs generated per 10^6 encryptions");
+          prefix + "deks-per-1m", firstOfEachDek.size(), "DEKs generated per 10^6 encryptions");
     }
   }
 }

@@ -89,6 +89,18 @@ class LibraryLayeringTest {
   }
 
   @Test
+  void onlyTheAwsProviderTouchesTheAwsSdk() {
+    // Readers of a local store or Hadoop KMS never load an AWS SDK class.
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("dev.pipeseal.kms.aws..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("software.amazon.awssdk..")
+        .check(LIBRARY);
+  }
+
+  @Test
   void packagesAreNamedForWhatTheyHold() {
     noClasses()
         .should()

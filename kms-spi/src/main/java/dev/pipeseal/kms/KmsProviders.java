@@ -28,7 +28,10 @@ public final class KmsProviders {
   public static Kms open(URI uri, Map<String, String> config, Consumer<String> warnings) {
     KmsService service = service(uri);
     if (service.properties() != null) {
-      Settings.of(config)
+      // The bridge's own hint to providers with a client timeout is not a user setting.
+      Map<String, String> declared = new java.util.HashMap<>(config);
+      declared.remove(KmsService.BRIDGE_TIMEOUT);
+      Settings.of(declared)
           .withSource(service.properties().title())
           .withWarnings(warnings)
           .validate(service.properties());

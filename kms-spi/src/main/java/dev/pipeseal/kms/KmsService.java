@@ -11,6 +11,13 @@ import java.util.Map;
  */
 public interface KmsService {
   /**
+   * Setting a host adds to every provider's config: the per-attempt timeout its own decorator
+   * enforces ({@code 10s}, {@code 500ms}), so a provider can give its client the same budget
+   * instead of a longer one that the decorator would cut short.
+   */
+  String BRIDGE_TIMEOUT = "bridge.timeout";
+
+  /**
    * True if this service handles {@code uri} (usually by scheme, e.g. {@code kms}, {@code local}).
    */
   boolean supports(URI uri);

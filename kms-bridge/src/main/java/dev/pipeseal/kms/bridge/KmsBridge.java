@@ -5,6 +5,7 @@ import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsProviders;
+import dev.pipeseal.kms.KmsService;
 import dev.pipeseal.kms.audit.AuditLog;
 import dev.pipeseal.kms.audit.AuditSink;
 import dev.pipeseal.kms.audit.AuditingKms;
@@ -16,9 +17,15 @@ import dev.pipeseal.kms.hierarchy.KekKms;
 import dev.pipeseal.kms.metrics.InstrumentedKms;
 import dev.pipeseal.kms.metrics.KmsMetrics;
 import dev.pipeseal.kms.resilience.ResilientKms;
+import dev.pipeseal.kms.routing.ReaderProvider;
+import dev.pipeseal.kms.routing.RoutingKms;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,10 +84,30 @@ public final class KmsBridge extends ForwardingKms {
 
   /** Opens the configured provider through {@link KmsProviders} and builds the stack over it. */
   public static KmsBridge open(KmsBridgeConfig config) {
-    return assemble(
-        KmsProviders.open(config.uri(), config.providerConfig(), LOG::warn),
-        config,
-        Clock.systemUTC());
+    Kms writer =
+        KmsProviders.open(config.uri(), withTimeout(config.providerConfig(), config), LOG::warn);
+    if (config.readers().isEmpty()) {
+      return assemble(writer, config, Clock.systemUTC());
+    }
+    List<Kms> readers = new ArrayList<>();
+    try {
+      for (ReaderProvider r : config.readers()) {
+        readers.add(KmsProviders.open(r.uri(), withTimeout(r.config(), config), LOG::warn));
+      }
+      return assemble(new RoutingKms(writer, readers), config, Clock.systemUTC());
+    } catch (RuntimeException e) {
+      readers.forEach(Kms::close);
+      writer.close();
+      throw e;
+    }
+  }
+
+  // Providers with a client timeout of their own align it with the per-attempt timeout above them.
+  private static Map<String, String> withTimeout(
+      Map<String, String> providerConfig, KmsBridgeConfig config) {
+    Map<String, String> out = new HashMap<>(providerConfig);
+    out.putIfAbsent(KmsService.BRIDGE_TIMEOUT, config.resilience().timeout().toMillis() + "ms");
+    return out;
   }
 
   /**
@@ -95,7 +122,15 @@ public final class KmsBridge extends ForwardingKms {
       Kms kms = new ResilientKms(providerCalls, config.resilience());
       AuditLog log = audit;
       if (config.kekEnabled()) {
-        kms = new KekKms(kms, config.kek(), System::nanoTime, log == null ? null : log::destroyed);
+        kms =
+            new KekKms(
+                kms,
+                config.kek(),
+                System::nanoTime,
+                log == null ? null : log::destroyed,
+                provider instanceof RoutingKms r
+                    ? r.providers().keySet()
+                    : Set.of(provider.providerId()));
       }
       Supplier<KmsMetrics.Cache> cacheStats = () -> KmsMetrics.Cache.NONE;
       if (config.cacheEnabled()) {
@@ -160,7 +195,20 @@ public final class KmsBridge extends ForwardingKms {
    * are neither cached, retried nor audited here (the admin CLI audits its own actions).
    */
   public Optional<KmsAdmin> admin() {
-    return provider instanceof KmsAdmin a ? Optional.of(a) : Optional.empty();
+    Kms writer = provider instanceof RoutingKms r ? r.writer() : provider;
+    return writer instanceof KmsAdmin a ? Optional.of(a) : Optional.empty();
+  }
+
+  /**
+   * Key management on one configured provider by id (the writer or a reader), for migration and
+   * admin tools that work on both sides.
+   */
+  public Optional<KmsAdmin> admin(String providerId) {
+    Kms kms =
+        provider instanceof RoutingKms r
+            ? r.providers().get(providerId)
+            : provider.providerId().equals(providerId) ? provider : null;
+    return kms instanceof KmsAdmin a ? Optional.of(a) : Optional.empty();
   }
 
   /** Destroys cached keys, stops background threads, closes the provider and the audit sink. */

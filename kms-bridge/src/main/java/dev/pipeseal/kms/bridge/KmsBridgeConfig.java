@@ -4,6 +4,7 @@ import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.cache.CacheConfig;
 import dev.pipeseal.kms.hierarchy.KekConfig;
 import dev.pipeseal.kms.resilience.ResilienceConfig;
+import dev.pipeseal.kms.routing.ReaderProvider;
 import dev.pipeseal.kms.settings.Property;
 import dev.pipeseal.kms.settings.PropertySet;
 import dev.pipeseal.kms.settings.Settings;
@@ -11,6 +12,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -37,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * @param auditFile the audit file when {@code auditSink} is {@link AuditSinkKind#FILE}, else null
  * @param auditPrincipal who audit events name; null means the OS user
  * @param auditContext context recorded when the calling thread set none; may be null
+ * @param readers further providers opened for reading ({@code providers.NAME.uri}): wrapped keys
+ *     they recorded unwrap and rewrap through them; new keys always come from {@code uri}
  */
 public record KmsBridgeConfig(
     URI uri,
@@ -49,12 +54,14 @@ public record KmsBridgeConfig(
     AuditSinkKind auditSink,
     Path auditFile,
     String auditPrincipal,
-    String auditContext) {
+    String auditContext,
+    List<ReaderProvider> readers) {
 
   /** Default property prefix. */
   public static final String PREFIX = "pipeseal.kms.";
 
   private static final String PROVIDER_PREFIX = "provider.";
+  private static final String READERS_PREFIX = "providers.";
   private static final String SOURCE = "config";
   private static final Logger LOG = LoggerFactory.getLogger(KmsBridgeConfig.class);
 
@@ -182,7 +189,11 @@ public record KmsBridgeConfig(
               AUDIT_PRINCIPAL,
               AUDIT_CONTEXT)
           .withPassThrough(
-              PROVIDER_PREFIX, "settings of the provider named by uri (see its own table)");
+              PROVIDER_PREFIX, "settings of the provider named by uri (see its own table)")
+          .withPassThrough(
+              READERS_PREFIX,
+              "providers.NAME.uri and providers.NAME.SETTING: further providers opened to read"
+                  + " keys they wrapped (docs/kms-bridge-config.md)");
 
   public KmsBridgeConfig {
     Objects.requireNonNull(uri, "uri");
@@ -191,6 +202,7 @@ public record KmsBridgeConfig(
     Objects.requireNonNull(cache, "cache");
     Objects.requireNonNull(resilience, "resilience");
     Objects.requireNonNull(auditSink, "auditSink");
+    readers = List.copyOf(readers);
     if (auditSink == AuditSinkKind.FILE && auditFile == null) {
       throw new KmsConfigException(
           SOURCE, null, "'" + PREFIX + "audit.file' is required when audit.sink is 'file'");
@@ -210,7 +222,8 @@ public record KmsBridgeConfig(
         AuditSinkKind.SLF4J,
         null,
         null,
-        null);
+        null,
+        List.of());
   }
 
   /** As {@link #fromProperties(Map, String)} with prefix {@value #PREFIX}. */
@@ -282,7 +295,8 @@ public record KmsBridgeConfig(
         sink,
         sink == AuditSinkKind.FILE ? auditFile : null,
         p.get(AUDIT_PRINCIPAL),
-        p.get(AUDIT_CONTEXT));
+        p.get(AUDIT_CONTEXT),
+        readers(p.passThrough(READERS_PREFIX), prefix));
   }
 
   /** Rules across several settings live in the config records; name the group on failure. */
@@ -295,6 +309,44 @@ public record KmsBridgeConfig(
       throw new KmsConfigException(
           SOURCE, null, "invalid " + prefix + group + " settings: " + e.getMessage());
     }
+  }
+
+  // providers.NAME.uri plus providers.NAME.SETTING, the same settings provider.* gives the writer.
+  private static List<ReaderProvider> readers(Map<String, String> flat, String prefix) {
+    Map<String, Map<String, String>> settings = new TreeMap<>();
+    flat.forEach(
+        (key, value) -> {
+          int dot = key.indexOf('.');
+          if (dot <= 0) {
+            throw new KmsConfigException(
+                SOURCE,
+                null,
+                "'" + prefix + READERS_PREFIX + key + "' is not providers.NAME.SETTING");
+          }
+          settings
+              .computeIfAbsent(key.substring(0, dot), n -> new TreeMap<>())
+              .put(key.substring(dot + 1), value);
+        });
+    List<ReaderProvider> out = new ArrayList<>();
+    settings.forEach(
+        (name, values) -> {
+          String uri = values.get("uri");
+          if (uri == null || uri.isBlank()) {
+            throw new KmsConfigException(
+                SOURCE, null, "'" + prefix + READERS_PREFIX + name + ".uri' is required");
+          }
+          Map<String, String> config = new TreeMap<>(values);
+          config.remove("uri");
+          try {
+            out.add(new ReaderProvider(name, URI.create(uri.trim()), config));
+          } catch (IllegalArgumentException e) {
+            throw new KmsConfigException(
+                SOURCE,
+                null,
+                "invalid value '" + uri + "' for '" + prefix + READERS_PREFIX + name + ".uri'");
+          }
+        });
+    return out;
   }
 
   /** Never shows provider values: they may point at secrets. */
@@ -313,6 +365,7 @@ public record KmsBridgeConfig(
         + ", audit="
         + auditSink
         + (auditFile == null ? "" : " " + auditFile)
+        + (readers.isEmpty() ? "" : ", readers=" + readers)
         + "]";
   }
 }

@@ -10,6 +10,7 @@ import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.ForwardingKms;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
+import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.cache.KeyCache;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -43,6 +45,7 @@ public final class KekKms extends ForwardingKms {
   public static final String ALGORITHM = "KEK/AES256-GCM";
 
   private final Kms inner;
+  private final Set<String> readableProviders;
   private final KekConfig config;
   private final LongSupplier nanoTime;
   private final Map<String, CompletableFuture<ActiveKek>> active = new ConcurrentHashMap<>();
@@ -94,7 +97,21 @@ public final class KekKms extends ForwardingKms {
       KekConfig config,
       LongSupplier nanoTime,
       KeyCache.RemovalListener<? super WrappedKey> onKekRemoval) {
+    this(inner, config, nanoTime, onKekRemoval, Set.of(inner.providerId()));
+  }
+
+  /**
+   * @param readableProviders provider ids whose KEKs {@code inner} can unwrap (several when it
+   *     routes between providers); keys of any other provider are refused before any call
+   */
+  public KekKms(
+      Kms inner,
+      KekConfig config,
+      LongSupplier nanoTime,
+      KeyCache.RemovalListener<? super WrappedKey> onKekRemoval,
+      Set<String> readableProviders) {
     super(inner);
+    this.readableProviders = Set.copyOf(readableProviders);
     this.inner = inner;
     this.config = Objects.requireNonNull(config, "config");
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -394,13 +411,20 @@ public final class KekKms extends ForwardingKms {
   }
 
   private KekLayout.Parts parse(WrappedKey wrapped) {
-    if (!wrapped.provider().equals(inner.providerId())) {
-      throw new InvalidWrappedKeyException(
-          inner.providerId(),
+    // Layout first: a record whose fields disagree is tampered with, whatever it names.
+    KekLayout.Parts parts = KekLayout.read(wrapped);
+    if (!readableProviders.contains(wrapped.provider())) {
+      // A configuration gap, as the routing layer reports it for keys without a KEK.
+      throw new KmsConfigException(
+          wrapped.provider(),
           wrapped.masterKeyName(),
-          "key was wrapped by provider '" + wrapped.provider() + "', not by this one");
+          "key was wrapped by provider '"
+              + wrapped.provider()
+              + "', which is not configured here (configured: "
+              + new TreeSet<>(readableProviders)
+              + "); add it for reading as pipeseal.kms.providers.NAME.uri");
     }
-    return KekLayout.read(wrapped);
+    return parts;
   }
 
   /** Destroys every KEK this layer holds, then closes the inner provider. */
