@@ -14,6 +14,7 @@ import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
+import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.storage.AtomicFile;
@@ -72,7 +73,6 @@ public final class LocalKms implements Kms, KmsAdmin {
   static final long MAX_WRAPS_PER_VERSION = 1L << 30;
 
   // PKCS#12 lower-cases aliases, so names are restricted to lower case rather than silently folded.
-  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
   private static final Pattern ALIAS = Pattern.compile("(.+)#([1-9][0-9]{0,8})");
   private static final byte[] AAD_LABEL =
       "pipeseal/local/wrap/v1".getBytes(StandardCharsets.US_ASCII);
@@ -527,13 +527,8 @@ public final class LocalKms implements Kms, KmsAdmin {
   // ---- errors
 
   private static void checkName(String name) {
-    if (name == null || !NAME.matcher(name).matches()) {
-      throw new KmsConfigException(
-          PROVIDER_ID,
-          name,
-          "invalid master key name: use 1-128 of a-z, 0-9, '.', '_', '-' (PKCS#12 aliases are"
-              + " case-insensitive)");
-    }
+    MasterKeyNames.check(
+        PROVIDER_ID, name, MasterKeyNames.MAX_LENGTH, true, "PKCS#12 aliases are case-insensitive");
   }
 
   private static UnknownKeyException unknown(String name, String message) {

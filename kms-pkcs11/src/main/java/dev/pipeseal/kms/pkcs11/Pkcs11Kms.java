@@ -9,6 +9,7 @@ import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.KmsUnavailableException;
 import dev.pipeseal.kms.MasterKeyInfo;
+import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import java.io.ByteArrayOutputStream;
@@ -67,9 +68,9 @@ public final class Pkcs11Kms implements Kms, KmsAdmin {
   static final int WRAPPED_BYTES = NONCE_BYTES + DataKey.LENGTH_BYTES + TAG_BYTES;
 
   private static final String VERSION_SEPARATOR = "#";
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final int MAX_NAME_LENGTH = 64;
   private static final Pattern LABEL =
-      Pattern.compile("(" + NAME.pattern() + ")#([1-9][0-9]{0,8})");
+      Pattern.compile("([A-Za-z0-9][A-Za-z0-9._-]{0,63})#([1-9][0-9]{0,8})");
   private static final Pattern CKR = Pattern.compile("CKR_[A-Z_]+");
   private static final byte[] AAD_PREFIX = "pipeseal-wrap-v1".getBytes(StandardCharsets.US_ASCII);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -515,10 +516,8 @@ public final class Pkcs11Kms implements Kms, KmsAdmin {
 
   private void checkName(String name) {
     Objects.requireNonNull(name, "masterKeyName");
-    if (!NAME.matcher(name).matches()) {
-      throw new KmsConfigException(
-          providerId(), name, "master key names are 1-64 of [A-Za-z0-9._-], starting alphanumeric");
-    }
+    MasterKeyNames.check(
+        providerId(), name, MAX_NAME_LENGTH, false, "the version suffix must fit the token label");
   }
 
   private KmsException failure(String name, String what, Throwable e) {

@@ -2,12 +2,12 @@ package dev.pipeseal.spark.keys;
 
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
-import java.util.regex.Pattern;
 
 /**
  * The stable data key of deterministic columns: one registry record per master key, found through
@@ -19,8 +19,6 @@ import java.util.regex.Pattern;
  * place, so the id, and with it every ciphertext, stays the same.
  */
 final class DeterministicAliases {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-
   private DeterministicAliases() {}
 
   static KeyId findOrCreate(SparkKeyAccess services, String masterKey) {
@@ -32,11 +30,12 @@ final class DeterministicAliases {
               + PipesealSparkConfig.REGISTRY_LOCATION
               + "): its data key must be the same in every run");
     }
-    if (!NAME.matcher(masterKey).matches()) {
+    if (!MasterKeyNames.isValid(masterKey)) {
       throw new IllegalArgumentException(
           "master key name '"
               + masterKey
-              + "' cannot name a deterministic key alias (allowed: A-Z a-z 0-9 . _ -)");
+              + "' cannot name a deterministic key alias (allowed: 1-128 of A-Z a-z 0-9 . _ -, starting"
+              + " with a letter or digit)");
     }
     String name = "deterministic/" + masterKey;
     KeyRegistry registry = services.registry();
