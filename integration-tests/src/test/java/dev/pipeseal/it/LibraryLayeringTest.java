@@ -30,6 +30,8 @@ class LibraryLayeringTest {
         .resideOutsideOfPackages("dev.pipeseal.kms.hadoop..")
         .and()
         .doNotHaveFullyQualifiedName("dev.pipeseal.registry.HadoopFileSystemStore")
+        .and()
+        .doNotHaveFullyQualifiedName("dev.pipeseal.registry.HadoopAtomicFiles")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.apache.hadoop..")

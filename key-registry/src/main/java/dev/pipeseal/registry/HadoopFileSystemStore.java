@@ -6,8 +6,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,12 +14,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * Registry files on a Hadoop {@code FileSystem} (HDFS, S3A, ABFS, or {@code file:} in tests). Only
@@ -78,21 +74,11 @@ final class HadoopFileSystemStore implements RegistryStore {
   }
 
   private boolean publishIfAbsent(Path dir, String fileName, byte[] content) throws IOException {
-    Path target = new Path(dir, fileName);
-    if (fs.exists(target)) {
-      return false;
-    }
-    fs.mkdirs(dir);
-    Path temporary = new Path(dir, RegistryLayout.temporaryFile(fileName));
-    try {
-      try (FSDataOutputStream out = fs.create(temporary, false)) {
-        out.write(content);
-        out.hsync();
-      }
-      return publish(temporary, target);
-    } finally {
-      fs.delete(temporary, false);
-    }
+    return HadoopAtomicFiles.createIfAbsent(
+        fs,
+        new Path(dir, RegistryLayout.temporaryFile(fileName)),
+        new Path(dir, fileName),
+        content);
   }
 
   private Optional<byte[]> readFile(Path file) throws IOException {
@@ -102,22 +88,6 @@ final class HadoopFileSystemStore implements RegistryStore {
       return Optional.of(out.toByteArray());
     } catch (FileNotFoundException e) {
       return Optional.empty();
-    }
-  }
-
-  private boolean publish(Path temporary, Path target) throws IOException {
-    if (fs instanceof RawLocalFileSystem local) {
-      try {
-        Files.createLink(local.pathToFile(target).toPath(), local.pathToFile(temporary).toPath());
-        return true;
-      } catch (FileAlreadyExistsException e) {
-        return false;
-      }
-    }
-    try {
-      return fs.rename(temporary, target);
-    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-      return false;
     }
   }
 

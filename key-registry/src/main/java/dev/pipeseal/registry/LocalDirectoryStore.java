@@ -1,15 +1,12 @@
 package dev.pipeseal.registry;
 
 import dev.pipeseal.kms.registry.KeyId;
+import dev.pipeseal.kms.storage.AtomicFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,20 +25,15 @@ import java.util.stream.Stream;
  * so the new name survives a crash.
  */
 final class LocalDirectoryStore implements RegistryStore {
-  /** Test hook: runs after the temporary file is durable and before it is published. */
-  interface PublishHook {
-    void beforePublish(Path temporary) throws IOException;
-  }
-
   private final Path root;
   private final Path keys;
-  private final PublishHook hook;
+  private final AtomicFile.PublishHook hook;
 
   LocalDirectoryStore(Path root) {
     this(root, t -> {});
   }
 
-  LocalDirectoryStore(Path root, PublishHook hook) {
+  LocalDirectoryStore(Path root, AtomicFile.PublishHook hook) {
     this.root = root.toAbsolutePath().normalize();
     this.keys = this.root.resolve(RegistryLayout.KEYS);
     this.hook = Objects.requireNonNull(hook, "hook");
@@ -77,32 +69,8 @@ final class LocalDirectoryStore implements RegistryStore {
   }
 
   private boolean publishIfAbsent(Path dir, String fileName, byte[] content) throws IOException {
-    Path target = dir.resolve(fileName);
-    if (Files.exists(target)) {
-      return false;
-    }
-    Files.createDirectories(dir);
-    Path temporary = dir.resolve(RegistryLayout.temporaryFile(fileName));
-    try {
-      try (FileChannel ch =
-          FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(content);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      hook.beforePublish(temporary);
-      try {
-        Files.createLink(target, temporary);
-      } catch (FileAlreadyExistsException e) {
-        return false;
-      }
-      forceDirectory(dir);
-      return true;
-    } finally {
-      Files.deleteIfExists(temporary);
-    }
+    return AtomicFile.createIfAbsent(
+        dir.resolve(fileName), RegistryLayout.temporaryFile(fileName), content, hook);
   }
 
   @Override
@@ -178,16 +146,6 @@ final class LocalDirectoryStore implements RegistryStore {
       }
     }
     return removed;
-  }
-
-  private static void forceDirectory(Path dir) {
-    // Linux allows fsync on a directory opened read-only; other systems may refuse, in which case
-    // the rename is as durable as the platform makes it.
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // best effort, see above
-    }
   }
 
   @Override

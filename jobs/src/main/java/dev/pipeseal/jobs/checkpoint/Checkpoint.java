@@ -1,6 +1,6 @@
 package dev.pipeseal.jobs.checkpoint;
 
-import dev.pipeseal.jobs.lake.AtomicSwap;
+import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -102,8 +102,9 @@ public final class Checkpoint {
   }
 
   private static void publish(Path target, String text, Configuration conf) throws IOException {
-    Path tmp = AtomicSwap.writeTemporary(target, text.getBytes(StandardCharsets.UTF_8), conf);
-    AtomicSwap.swap(tmp, target, conf);
+    Path tmp =
+        HadoopAtomicFiles.writeTemporary(target, text.getBytes(StandardCharsets.UTF_8), conf);
+    HadoopAtomicFiles.swap(tmp, target, conf);
   }
 
   private static String read(FileSystem fs, Path p) throws IOException {

@@ -1,10 +1,10 @@
 package dev.pipeseal.jobs.reencrypt;
 
-import dev.pipeseal.jobs.lake.AtomicSwap;
 import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
 import dev.pipeseal.jobs.lake.ParquetTail;
 import dev.pipeseal.jobs.run.FaultInjection;
+import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -102,7 +102,7 @@ public final class FileRewriter {
     }
     Configuration writeConf = new Configuration(conf);
     writeConf.set("pipeseal.parquet.key-material", external ? "external" : "internal");
-    Path tmp = AtomicSwap.temporaryFor(source);
+    Path tmp = HadoopAtomicFiles.temporaryFor(source);
     try {
       byte[] written = copy(source, tmp, schema, codec, conf, writeConf);
       byte[] readBack = digest(tmp, conf, rows);
@@ -112,11 +112,11 @@ public final class FileRewriter {
       FaultInjection.at(FaultInjection.AFTER_WRITE, source.toString());
       if (external) {
         // The source reads internal key material here, so it ignores the file being replaced.
-        AtomicSwap.swap(KeyMaterialFile.of(tmp), KeyMaterialFile.of(source), conf);
+        HadoopAtomicFiles.swap(KeyMaterialFile.of(tmp), KeyMaterialFile.of(source), conf);
       }
-      AtomicSwap.swap(tmp, source, conf);
+      HadoopAtomicFiles.swap(tmp, source, conf);
     } catch (IOException | RuntimeException e) {
-      AtomicSwap.discard(tmp, conf);
+      HadoopAtomicFiles.discard(tmp, conf);
       discardSidecars(tmp, conf);
       throw e;
     }

@@ -3,7 +3,6 @@ package dev.pipeseal.jobs.rotation;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.jobs.inventory.FileInspector;
 import dev.pipeseal.jobs.inventory.InventoryTask;
-import dev.pipeseal.jobs.lake.AtomicSwap;
 import dev.pipeseal.jobs.lake.CorruptFileException;
 import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
@@ -19,6 +18,7 @@ import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.parquet.kms.WrappedKeyString;
+import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -163,13 +163,13 @@ public final class RotateTask implements FileTask {
       return new FileOutcome(file, Status.WOULD_CHANGE, "would rewrap keys under " + from, info);
     }
     KeyMaterialFile updated = new KeyMaterialFile(materialPath, next);
-    Path tmp = AtomicSwap.writeTemporary(materialPath, updated.toBytes(), conf);
+    Path tmp = HadoopAtomicFiles.writeTemporary(materialPath, updated.toBytes(), conf);
     try {
       check(context, KeyMaterialFile.read(tmp, conf), next, rewrapped);
       FaultInjection.at(FaultInjection.AFTER_WRITE, file);
-      AtomicSwap.swap(tmp, materialPath, conf);
+      HadoopAtomicFiles.swap(tmp, materialPath, conf);
     } catch (IOException | RuntimeException e) {
-      AtomicSwap.discard(tmp, conf);
+      HadoopAtomicFiles.discard(tmp, conf);
       throw e;
     }
     FaultInjection.at(FaultInjection.AFTER_RENAME, file);

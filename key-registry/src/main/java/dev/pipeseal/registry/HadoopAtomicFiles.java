@@ -1,4 +1,4 @@
-package dev.pipeseal.jobs.lake;
+package dev.pipeseal.registry;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -12,15 +12,21 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
- * Replaces a file by a complete, durable new version in one step: the new bytes go to a hidden
- * temporary file in the same directory (so table binding and permissions match), are forced to
- * storage, checked by the caller, and only then renamed over the target. A crash before the rename
- * leaves the old file (plus a hidden temporary that readers ignore); after it, the new one.
+ * Atomic publishing on a Hadoop {@code FileSystem}, the one mechanism the Hadoop registry store and
+ * the lake jobs share (local {@code java.nio} files use {@code AtomicFile} in kms-spi).
+ *
+ * <p>{@link #createIfAbsent} publishes a file that must never be overwritten (registry records,
+ * aliases). {@link #swap} replaces a file by a complete, durable new version in one step: the new
+ * bytes go to a hidden temporary file in the same directory (so table binding and permissions
+ * match), are forced to storage, checked by the caller, and only then renamed over the target. A
+ * crash before the rename leaves the old file (plus a hidden temporary that readers ignore); after
+ * it, the new one.
  */
-public final class AtomicSwap {
-  private AtomicSwap() {}
+public final class HadoopAtomicFiles {
+  private HadoopAtomicFiles() {}
 
   /** A temporary sibling of {@code target}: hidden, unique, never listed as data. */
   public static Path temporaryFor(Path target) {
@@ -65,6 +71,44 @@ public final class AtomicSwap {
     }
     FileContext fc = FileContext.getFileContext(target.toUri(), conf);
     fc.rename(tmp, target, Options.Rename.OVERWRITE);
+  }
+
+  /**
+   * Writes {@code content} to {@code temporary}, forces it, then publishes it as {@code target}
+   * unless that exists. HDFS {@code rename} is atomic and refuses an existing target, which gives
+   * create-if-absent; the local file system's rename would overwrite, so there it hard-links, as
+   * {@code AtomicFile} does. On S3 a rename is a copy and a delete: racing writers of one name can
+   * both succeed there (docs/format.md).
+   *
+   * @return false if {@code target} already existed (nothing published)
+   */
+  public static boolean createIfAbsent(FileSystem fs, Path temporary, Path target, byte[] content)
+      throws IOException {
+    if (fs.exists(target)) {
+      return false;
+    }
+    fs.mkdirs(target.getParent());
+    try {
+      try (FSDataOutputStream out = fs.create(temporary, false)) {
+        out.write(content);
+        out.hsync();
+      }
+      if (fs instanceof RawLocalFileSystem local) {
+        try {
+          Files.createLink(local.pathToFile(target).toPath(), local.pathToFile(temporary).toPath());
+          return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          return false;
+        }
+      }
+      try {
+        return fs.rename(temporary, target);
+      } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+        return false;
+      }
+    } finally {
+      fs.delete(temporary, false);
+    }
   }
 
   /** Deletes a temporary file left by a failed step; never throws. */
