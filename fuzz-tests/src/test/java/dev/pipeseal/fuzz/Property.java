@@ -9,6 +9,12 @@ import java.util.List;
  * that Jazzer reports it as a finding and the regression run fails on it.
  */
 public final class Property {
+  /**
+   * How long one target fuzzes under {@code JAZZER_FUZZ=1} (regression runs ignore it). One place,
+   * because annotation values must be constants; raise it for a longer campaign.
+   */
+  public static final String FUZZ_DURATION = "60s";
+
   private Property() {}
 
   /** A parser call; may throw anything. */

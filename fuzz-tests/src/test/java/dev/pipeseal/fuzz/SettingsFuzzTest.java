@@ -23,7 +23,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * does not read arbitrary files; everything else is as users write it.
  */
 class SettingsFuzzTest {
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void properties(byte[] data) {
     Properties p = new Properties();
     try {

@@ -4,6 +4,7 @@ import static dev.pipeseal.fuzz.Property.parsesOrThrows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pipeseal.fuzz.Property;
 import dev.pipeseal.fuzz.Seeds;
 import dev.pipeseal.kms.registry.CorruptRecordException;
 import dev.pipeseal.kms.registry.KeyId;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class RegistryFuzzTest {
   private static final KeyId ID = KeyId.parse("de4d0bf5b6d14233");
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void record(byte[] data) {
     parsesOrThrows(
         () -> {
@@ -33,7 +34,7 @@ class RegistryFuzzTest {
         CorruptRecordException.class);
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void layoutNames(byte[] data) {
     String name = new String(data, StandardCharsets.UTF_8);
     parsesOrThrows(

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.pipeseal.crypto.PipesealCryptoException;
 import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.fuzz.Property;
 import dev.pipeseal.fuzz.Seeds;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -29,7 +30,7 @@ class EnvelopeFuzzTest {
     return DataKey.copyOf(k);
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void header(byte[] data) {
     parsesOrThrows(
         () -> {
@@ -42,7 +43,7 @@ class EnvelopeFuzzTest {
         PipesealCryptoException.class);
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void decrypt(byte[] data) {
     parsesOrThrows(
         () -> {

@@ -4,6 +4,7 @@ import static dev.pipeseal.fuzz.Property.parsesOrThrows;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.pipeseal.envelope.UndecryptableValueException;
+import dev.pipeseal.fuzz.Property;
 import dev.pipeseal.fuzz.Seeds;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
 import dev.pipeseal.kafka.config.SerdeConfig;
@@ -58,7 +59,7 @@ class KafkaFieldsFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void jsonValue(byte[] data) {
     parsesOrThrows(
         () -> JSON.openBytes(data, "orders", false),
@@ -71,7 +72,7 @@ class KafkaFieldsFuzzTest {
   }
 
   /** The first line is the original field schema the sealed schema carries, the rest the value. */
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void avroSealedSchema(byte[] data) {
     String text = new String(data, StandardCharsets.UTF_8);
     int nl = text.indexOf('\n');
@@ -97,7 +98,7 @@ class KafkaFieldsFuzzTest {
   }
 
   /** Field paths as a user writes them in {@code pipeseal.fields}, for both field modes. */
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void fieldPaths(byte[] data) {
     String fields = new String(data, StandardCharsets.UTF_8);
     for (String mode : new String[] {"json-fields", "avro-fields"}) {

@@ -4,6 +4,7 @@ import static dev.pipeseal.fuzz.Property.parsesOrThrows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pipeseal.fuzz.Property;
 import dev.pipeseal.fuzz.Seeds;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.WrappedKey;
@@ -22,7 +23,7 @@ class KekLayoutFuzzTest {
   private static final String NAME = "pii";
   private static final String VERSION = "3";
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void read(byte[] data) {
     WrappedKey outer = new WrappedKey(PROVIDER, NAME, VERSION, "KEK/AES256-GCM", data);
     parsesOrThrows(

@@ -4,6 +4,7 @@ import static dev.pipeseal.fuzz.Property.parsesOrThrows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pipeseal.fuzz.Property;
 import dev.pipeseal.fuzz.Seeds;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.WrappedKey;
@@ -47,7 +48,7 @@ class HybridFuzzTest {
     return f;
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void wrappedKey(byte[] data) {
     parsesOrThrows(
         () -> {
@@ -58,7 +59,7 @@ class HybridFuzzTest {
         HybridFormat.MalformedException.class);
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void recipientFile(byte[] data) throws IOException {
     Path f = file("recipients.pub", data);
     parsesOrThrows(
@@ -69,7 +70,7 @@ class HybridFuzzTest {
         KmsException.class);
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void sealedPrivateKeyFile(byte[] data) throws IOException {
     Path f = file("sealed.keys", data);
     parsesOrThrows(

@@ -4,6 +4,7 @@ import static dev.pipeseal.fuzz.Property.parsesOrThrows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pipeseal.fuzz.Property;
 import dev.pipeseal.fuzz.Seeds;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.WrappedKey;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * record, so the parser cannot accept something the writer would not produce the same way.
  */
 class WrappedKeyFuzzTest {
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void binary(byte[] data) {
     parsesOrThrows(
         () -> {
@@ -29,7 +30,7 @@ class WrappedKeyFuzzTest {
         InvalidWrappedKeyException.class);
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void json(byte[] data) {
     String text = new String(data, StandardCharsets.UTF_8);
     parsesOrThrows(
@@ -41,7 +42,7 @@ class WrappedKeyFuzzTest {
   }
 
   /** FlatJson's documented refusal is {@link IllegalArgumentException} with an offset. */
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void flatJson(byte[] data) {
     String text = new String(data, StandardCharsets.UTF_8);
     parsesOrThrows(

@@ -4,6 +4,7 @@ import static dev.pipeseal.fuzz.Property.parsesOrThrows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pipeseal.fuzz.Property;
 import dev.pipeseal.fuzz.Seeds;
 import dev.pipeseal.jobs.lake.CorruptFileException;
 import dev.pipeseal.jobs.lake.KeyMaterial;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * strings inside them (read by the {@code KmsClient} on every file open).
  */
 class ParquetKeyMaterialFuzzTest {
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void wrappedKeyString(byte[] data) {
     String text = new String(data, StandardCharsets.UTF_8);
     parsesOrThrows(
@@ -32,7 +33,7 @@ class ParquetKeyMaterialFuzzTest {
         ParquetKeyException.class);
   }
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
   void keyMaterial(byte[] data) {
     String json = new String(data, StandardCharsets.UTF_8);
     parsesOrThrows(
