@@ -6,10 +6,14 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.bridge.KmsBridgeConfig;
+import dev.pipeseal.kms.settings.Settings;
+import dev.pipeseal.kms.settings.SettingsException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
@@ -41,6 +45,23 @@ class SettingsFuzzTest {
     parsesOrThrows(() -> SerdeConfig.fromProperties(map, true), ConfigException.class);
   }
 
+  /**
+   * One value for every declared property of the KMS bridge and the Kafka serde through the
+   * settings toolkit: the first byte picks the property, the rest is the value as written.
+   */
+  @FuzzTest(maxDuration = Property.FUZZ_DURATION)
+  void values(byte[] data) {
+    if (data.length == 0) {
+      return;
+    }
+    List<dev.pipeseal.kms.settings.Property<?>> all = new ArrayList<>();
+    all.addAll(KmsBridgeConfig.PROPERTIES.properties());
+    all.addAll(SerdeConfig.PROPERTIES.properties());
+    dev.pipeseal.kms.settings.Property<?> p = all.get((data[0] & 0xff) % all.size());
+    String text = new String(data, 1, data.length - 1, StandardCharsets.UTF_8);
+    parsesOrThrows(() -> Settings.of(Map.of(p.name(), text)).get(p), SettingsException.class);
+  }
+
   @Test
   @EnabledIfSystemProperty(named = Seeds.PROPERTY, matches = ".+")
   void writeSeeds() {
@@ -69,5 +90,37 @@ class SettingsFuzzTest {
         .add(
             "nan",
             "pipeseal.kms.uri=a:b\npipeseal.dek.prefetch-at=NaN\npipeseal.dek.max-wait=-1s\n");
+    Seeds values = Seeds.of(SettingsFuzzTest.class, "values");
+    String[] texts = {
+      "10m",
+      "PT1H30M",
+      "500ms",
+      "16MiB",
+      "64k",
+      "10MB",
+      "true",
+      "42",
+      "-1",
+      "a,b,,c",
+      "99999999999999999999d",
+      "9223372036854775807ms",
+      "PT9999999999999H",
+      "1e3",
+      "local:///x",
+      "::",
+      "env:HOME",
+      ""
+    };
+    int i = 0;
+    for (String t : texts) {
+      for (int k = 0; k < 4; k++) {
+        byte[] v = t.getBytes(StandardCharsets.UTF_8);
+        byte[] b = new byte[v.length + 1];
+        b[0] = (byte) (i * 7 + k * 5);
+        System.arraycopy(v, 0, b, 1, v.length);
+        values.add("v" + i + "-" + k, b);
+      }
+      i++;
+    }
   }
 }
