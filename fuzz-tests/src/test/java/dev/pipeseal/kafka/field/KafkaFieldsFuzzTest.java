@@ -3,12 +3,13 @@ package dev.pipeseal.kafka.field;
 import static dev.pipeseal.fuzz.Property.parsesOrThrows;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.envelope.UndecryptableValueException;
 import dev.pipeseal.fuzz.Property;
 import dev.pipeseal.fuzz.Seeds;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
 import dev.pipeseal.kafka.config.SerdeConfig;
-import dev.pipeseal.kafka.keys.ReaderKeys;
+import dev.pipeseal.kafka.keys.LeasedEnvelopeReader;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class KafkaFieldsFuzzTest {
   private static final Map<String, String> KMS = localKms();
-  private static final ReaderKeys READER = ReaderKeys.open(SerdeConfig.fromProperties(KMS, false));
+  private static final EnvelopeReader READER =
+      LeasedEnvelopeReader.open(SerdeConfig.fromProperties(KMS, false)).reader();
   private static final FieldCipher JSON =
       new JsonFields(
           List.of("/ssn", "/address/street", "/tags/0"), null, READER, PlaintextPolicy.ACCEPT);
