@@ -96,8 +96,10 @@ final class RegistryLayout {
     if (name.length() != 16) {
       return null;
     }
+    // ASCII only: Character.digit also accepts other scripts' digits, which KeyId.parse refuses.
     for (int i = 0; i < 16; i++) {
-      if (Character.digit(name.charAt(i), 16) < 0 || Character.isUpperCase(name.charAt(i))) {
+      char c = name.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
         return null;
       }
     }

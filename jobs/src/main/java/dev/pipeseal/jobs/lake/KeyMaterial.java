@@ -25,7 +25,12 @@ public final class KeyMaterial {
   public static LinkedHashMap<String, Object> parseObject(String json, String what)
       throws CorruptFileException {
     try {
-      return JSON.readValue(json, OBJECT);
+      LinkedHashMap<String, Object> m = JSON.readValue(json, OBJECT);
+      if (m == null) {
+        // Jackson maps the JSON literal null to a null map, which callers would dereference.
+        throw new CorruptFileException(what + ": key material is JSON null, not an object");
+      }
+      return m;
     } catch (JsonProcessingException e) {
       throw new CorruptFileException(what + ": key material is not a JSON object");
     }

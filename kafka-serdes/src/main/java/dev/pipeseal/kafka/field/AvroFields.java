@@ -105,7 +105,14 @@ final class AvroFields implements FieldCipher {
       }
       return value;
     }
-    Schema out = opened.computeIfAbsent(schema, AvroFields::openSchema);
+    Schema out;
+    try {
+      out = opened.computeIfAbsent(schema, AvroFields::openSchema);
+    } catch (RuntimeException e) {
+      // The sealed schema comes with the record (or a schema registry): outside input.
+      throw new FieldEncryptionException(
+          "avro-fields: a record in " + base + " carries an invalid original field schema");
+    }
     GenericData.Record rec = new GenericData.Record(out);
     for (Schema.Field f : schema.getFields()) {
       Object v = in.get(f.pos());

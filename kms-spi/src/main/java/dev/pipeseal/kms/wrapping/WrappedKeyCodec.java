@@ -147,7 +147,18 @@ public final class WrappedKeyCodec {
   private static String string(ByteBuffer in, int length) {
     byte[] b = new byte[length];
     in.get(b);
-    return new String(b, StandardCharsets.UTF_8);
+    try {
+      // Strict: a lenient decode would turn bad bytes into U+FFFD, so the parsed labels would not
+      // be the stored ones and could even outgrow the record's length limits on re-encoding.
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw invalid(null, "wrapped-key record has a label that is not valid UTF-8");
+    }
   }
 
   private static byte[] utf8(String s) {
