@@ -3,23 +3,19 @@ package dev.pipeseal.kms.azure;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
-import dev.pipeseal.kms.Kms;
-import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.KmsUnavailableException;
 import dev.pipeseal.kms.MasterKeyInfo;
-import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.json.FlatJson;
+import dev.pipeseal.kms.rest.AccessToken;
 import dev.pipeseal.kms.rest.HttpFailures;
 import dev.pipeseal.kms.rest.Json;
-import dev.pipeseal.kms.rest.RestClient;
+import dev.pipeseal.kms.rest.RestKms;
 import dev.pipeseal.kms.rest.RestResponse;
-import dev.pipeseal.kms.rest.TokenCache;
 import dev.pipeseal.kms.secret.SecretSource;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -40,20 +36,26 @@ import java.util.regex.Pattern;
  * bound here; with the bridge's KEK layer on (the default) the DEKs under a KEK are bound by
  * AES-GCM associated data there.
  */
-final class AzureKeyVault implements Kms, KmsAdmin {
+final class AzureKeyVault extends RestKms {
   static final String API_VERSION = "7.4";
   private static final String P = AzureKeyVaultService.PROVIDER_ID;
   private static final String ALGORITHM_PREFIX = "AZURE-";
   private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z]{1,64}");
 
   private final AzureKeyVaultConfig config;
-  private final RestClient client;
-  private final TokenCache tokens;
+  private final EntraTokens entraTokens;
 
   AzureKeyVault(AzureKeyVaultConfig config, SecretSource secrets, Clock clock) {
+    super(
+        P,
+        config.rest(),
+        secrets,
+        clock,
+        new KeyNames(AzureKeyVaultConfig::validKeyName, "not a valid Key Vault key name", "key"),
+        config.pinnedKey(),
+        401);
     this.config = config;
-    this.client = new RestClient(P, config.rest(), secrets);
-    this.tokens = new TokenCache(new EntraTokens(config, client, secrets, clock)::fetch, clock);
+    this.entraTokens = new EntraTokens(config, client, secrets, clock);
   }
 
   static AzureKeyVault open(AzureKeyVaultConfig config) {
@@ -61,85 +63,37 @@ final class AzureKeyVault implements Kms, KmsAdmin {
   }
 
   @Override
-  public String providerId() {
-    return P;
-  }
-
-  @Override
   public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
-    CompletableFuture<MasterKeyInfo> current = describe(masterKeyName);
-    return current.thenCompose(
-        info -> {
-          DataKey dek = DataKey.generate();
-          return wrap(masterKeyName, info.currentVersion(), dek)
-              .handle(
-                  (wrapped, failure) -> {
-                    if (failure != null) {
-                      dek.close();
-                      throw HttpFailures.forTransport(
-                          P, masterKeyName, "generate data key", failure);
-                    }
-                    return new DataKeyPair(dek, wrapped);
-                  });
-        });
+    return describe(masterKeyName)
+        .thenCompose(
+            info ->
+                wrapNewDataKey(
+                    masterKeyName, dek -> wrap(masterKeyName, info.currentVersion(), dek)));
   }
 
   @Override
   public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
-    String alg;
-    try {
-      alg = check(wrapped);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return unwrap(wrapped, alg, "unwrap");
+    return guarded(() -> unwrap(wrapped, check(wrapped), "unwrap"));
   }
 
   @Override
   public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-    String alg;
-    try {
-      alg = check(wrapped);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    String name = wrapped.masterKeyName();
-    // No re-wrap call in Key Vault: unwrap and wrap again, only if the current version moved.
-    return describe(name)
-        .thenCompose(
-            info -> {
-              if (info.currentVersion().equals(wrapped.masterKeyVersion())) {
-                return CompletableFuture.completedFuture(wrapped);
-              }
-              return unwrap(wrapped, alg, "rewrap")
-                  .thenCompose(
-                      dek ->
-                          wrap(name, info.currentVersion(), dek)
-                              .whenComplete((w, f) -> dek.close()));
-            });
-  }
-
-  @Override
-  public CompletableFuture<MasterKeyInfo> describe(String masterKeyName) {
-    try {
-      checkName(masterKeyName);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return call("describe", masterKeyName, "GET", keyUrl(masterKeyName, ""), null)
-        .thenApply(json -> info(masterKeyName, json));
+    return guarded(
+        () -> {
+          String alg = check(wrapped);
+          // No re-wrap call in Key Vault: unwrap and wrap again, only if the current version moved.
+          return rewrapIfMoved(
+              wrapped,
+              () -> unwrap(wrapped, alg, "rewrap"),
+              (info, dek) -> wrap(wrapped.masterKeyName(), info.currentVersion(), dek));
+        });
   }
 
   @Override
   public MasterKeyInfo createKey(String masterKeyName) {
     checkName(masterKeyName);
     // Key Vault's create adds a new version to an existing key; the SPI wants a failure instead.
-    try {
-      KmsCalls.await(describe(masterKeyName));
-      throw new KmsException(P, masterKeyName, "create failed: the key already exists");
-    } catch (UnknownKeyException expected) {
-      // Not there yet: create it.
-    }
+    checkAbsent(masterKeyName, "the key already exists");
     Map<String, Object> body = new LinkedHashMap<>();
     if (config.algorithm().equals("A256KW")) {
       body.put("kty", "oct-HSM");
@@ -169,45 +123,41 @@ final class AzureKeyVault implements Kms, KmsAdmin {
   }
 
   @Override
-  public List<MasterKeyInfo> listKeys() {
+  protected List<MasterKeyInfo> listAllKeys() {
     List<String> names = new ArrayList<>();
-    if (config.pinnedKey().isPresent()) {
-      names.add(config.pinnedKey().get());
-    } else {
-      URI next = URI.create(config.endpoint() + "/keys?api-version=" + API_VERSION);
-      while (next != null) {
-        Json page = KmsCalls.await(call("list", null, "GET", next, null));
-        for (Json item : page.get("value").elements()) {
-          String kid = item.get("kid").string().orElse("");
-          String name = kid.substring(kid.lastIndexOf('/') + 1);
-          if (AzureKeyVaultConfig.validKeyName(name)) {
-            names.add(name);
-          }
-        }
-        next =
-            page.get("nextLink").string().filter(s -> !s.isEmpty()).map(URI::create).orElse(null);
-        // The bearer token goes to our vault only, whatever a nextLink says.
-        if (next != null && !sameOrigin(next)) {
-          throw HttpFailures.malformed(P, null, "list", "nextLink points to another host");
+    URI next = URI.create(config.endpoint() + "/keys?api-version=" + API_VERSION);
+    while (next != null) {
+      Json page = KmsCalls.await(call("list", null, "GET", next, null));
+      for (Json item : page.get("value").elements()) {
+        String kid = item.get("kid").string().orElse("");
+        String name = kid.substring(kid.lastIndexOf('/') + 1);
+        if (AzureKeyVaultConfig.validKeyName(name)) {
+          names.add(name);
         }
       }
+      next = page.get("nextLink").string().filter(s -> !s.isEmpty()).map(URI::create).orElse(null);
+      // The bearer token goes to our vault only, whatever a nextLink says.
+      if (next != null && !sameOrigin(next)) {
+        throw HttpFailures.malformed(P, null, "list", "nextLink points to another host");
+      }
     }
-    names.sort(null);
-    List<MasterKeyInfo> out = new ArrayList<>(names.size());
-    for (String n : names) {
-      out.add(KmsCalls.await(describe(n)));
-    }
-    return out;
-  }
-
-  @Override
-  public void close() {
-    client.close();
+    return describeAll(names);
   }
 
   @Override
   public String toString() {
     return "AzureKeyVault[" + config.host() + ", " + config.algorithm() + "]";
+  }
+
+  @Override
+  protected CompletableFuture<AccessToken> fetchToken(AccessToken previous) {
+    return entraTokens.fetch(previous);
+  }
+
+  /** Paths here are whole URLs: Key Vault's list pages link to absolute ones. */
+  @Override
+  protected URI resolve(String url) {
+    return URI.create(url);
   }
 
   // ---- operations
@@ -256,45 +206,9 @@ final class AzureKeyVault implements Kms, KmsAdmin {
             });
   }
 
-  private CompletableFuture<Json> call(
-      String operation, String keyName, String method, String url, String body) {
-    return call(operation, keyName, method, URI.create(url), body);
-  }
-
-  private CompletableFuture<Json> call(
-      String operation, String keyName, String method, URI url, String body) {
-    return tokens
-        .authorized(
-            token -> {
-              HttpRequest.Builder b =
-                  client.request(url).header("Authorization", "Bearer " + token.value());
-              if (body == null) {
-                b.method(method, HttpRequest.BodyPublishers.noBody());
-              } else {
-                b.header("Content-Type", "application/json");
-                b.method(method, HttpRequest.BodyPublishers.ofString(body));
-              }
-              return client.send(b.build());
-            },
-            status -> status == 401)
-        .handle(
-            (response, failure) -> {
-              if (failure != null) {
-                throw HttpFailures.forTransport(P, keyName, operation, failure);
-              }
-              if (!response.ok()) {
-                throw errorFor(operation, keyName, response);
-              }
-              try {
-                return response.json();
-              } catch (IllegalArgumentException e) {
-                throw HttpFailures.malformed(P, keyName, operation, e.getMessage());
-              }
-            });
-  }
-
   /** Key Vault's error body: {@code {"error": {"code", "message", "innererror"}}}. */
-  private static KmsException errorFor(String operation, String keyName, RestResponse response) {
+  @Override
+  protected KmsException errorFor(String operation, String keyName, RestResponse response) {
     String code = "";
     String message = "";
     try {
@@ -330,6 +244,11 @@ final class AzureKeyVault implements Kms, KmsAdmin {
 
   // ---- values
 
+  @Override
+  protected String keyPath(String name) {
+    return keyUrl(name, "");
+  }
+
   private String keyUrl(String name, String rest) {
     return config.endpoint() + "/keys/" + name + rest + "?api-version=" + API_VERSION;
   }
@@ -341,16 +260,6 @@ final class AzureKeyVault implements Kms, KmsAdmin {
         && base.getPort() == next.getPort();
   }
 
-  private void checkName(String name) {
-    if (!AzureKeyVaultConfig.validKeyName(name)) {
-      throw new UnknownKeyException(P, name, "not a valid Key Vault key name");
-    }
-    if (config.pinnedKey().isPresent() && !config.pinnedKey().get().equals(name)) {
-      throw new UnknownKeyException(
-          P, name, "this provider's URI names key '" + config.pinnedKey().get() + "' only");
-    }
-  }
-
   /** Checks provider and algorithm; returns the Key Vault algorithm to unwrap with. */
   private String check(WrappedKey wrapped) {
     String name = wrapped.masterKeyName();
@@ -358,16 +267,8 @@ final class AzureKeyVault implements Kms, KmsAdmin {
         wrapped.algorithm().startsWith(ALGORITHM_PREFIX)
             ? wrapped.algorithm().substring(ALGORITHM_PREFIX.length())
             : "";
-    if (!P.equals(wrapped.provider()) || !(alg.equals("RSA-OAEP-256") || alg.equals("A256KW"))) {
-      throw new InvalidWrappedKeyException(
-          P,
-          name,
-          "not an Azure Key Vault wrapped key ("
-              + wrapped.provider()
-              + ", "
-              + wrapped.algorithm()
-              + ")");
-    }
+    checkOrigin(
+        wrapped, a -> alg.equals("RSA-OAEP-256") || alg.equals("A256KW"), "an Azure Key Vault");
     if (!VERSION.matcher(wrapped.masterKeyVersion()).matches()) {
       throw new InvalidWrappedKeyException(P, name, "invalid key version in wrapped key");
     }
@@ -375,7 +276,8 @@ final class AzureKeyVault implements Kms, KmsAdmin {
     return alg;
   }
 
-  private MasterKeyInfo info(String name, Json bundle) {
+  @Override
+  protected MasterKeyInfo info(String name, Json bundle) {
     String version = versionOf(field(bundle, "key.kid", name, "describe"), name, "describe");
     if (!bundle.at("attributes.enabled").bool().orElse(true)) {
       throw new KmsException(P, name, "the key's current version " + version + " is disabled");
@@ -392,13 +294,6 @@ final class AzureKeyVault implements Kms, KmsAdmin {
       throw HttpFailures.malformed(P, name, operation, "kid does not name a version of the key");
     }
     return version;
-  }
-
-  private static String field(Json json, String path, String keyName, String operation) {
-    return json.at(path)
-        .string()
-        .filter(s -> !s.isEmpty())
-        .orElseThrow(() -> HttpFailures.malformed(P, keyName, operation, "no " + path));
   }
 
   private static byte[] base64url(String text, String keyName, String operation) {

@@ -3,24 +3,20 @@ package dev.pipeseal.kms.gcp;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
-import dev.pipeseal.kms.Kms;
-import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.KmsUnavailableException;
 import dev.pipeseal.kms.MasterKeyInfo;
-import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.json.FlatJson;
+import dev.pipeseal.kms.rest.AccessToken;
 import dev.pipeseal.kms.rest.HttpFailures;
 import dev.pipeseal.kms.rest.Json;
-import dev.pipeseal.kms.rest.RestClient;
+import dev.pipeseal.kms.rest.RestKms;
 import dev.pipeseal.kms.rest.RestResponse;
-import dev.pipeseal.kms.rest.TokenCache;
 import dev.pipeseal.kms.secret.SecretSource;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -42,20 +38,25 @@ import java.util.zip.CRC32C;
  * <p>The additional authenticated data is the wrapped key's context (provider and master key name):
  * a wrapped key relabelled to another master key fails to decrypt.
  */
-final class GcpKms implements Kms, KmsAdmin {
+final class GcpKms extends RestKms {
   static final String ALGORITHM = "GCP-KMS";
   private static final String P = GcpKmsService.PROVIDER_ID;
 
   private final GcpKmsConfig config;
-  private final RestClient client;
-  private final TokenCache tokens;
+  private final GoogleTokens googleTokens;
 
   GcpKms(GcpKmsConfig config, SecretSource secrets, Clock clock) {
+    super(
+        P,
+        config.rest(),
+        secrets,
+        clock,
+        new KeyNames(
+            GcpKmsConfig::validKeyName, "not a valid Cloud KMS crypto key id", "crypto key"),
+        config.pinnedKey(),
+        401);
     this.config = config;
-    this.client = new RestClient(P, config.rest(), secrets);
-    this.tokens =
-        new TokenCache(
-            new GoogleTokens(config.credentials(), client, secrets, clock)::fetch, clock);
+    this.googleTokens = new GoogleTokens(config.credentials(), client, secrets, clock);
   }
 
   static GcpKms open(GcpKmsConfig config) {
@@ -63,68 +64,34 @@ final class GcpKms implements Kms, KmsAdmin {
   }
 
   @Override
-  public String providerId() {
-    return P;
-  }
-
-  @Override
   public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
-    try {
-      checkName(masterKeyName);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    DataKey dek = DataKey.generate();
-    return encrypt(masterKeyName, dek)
-        .handle(
-            (wrapped, failure) -> {
-              if (failure != null) {
-                dek.close();
-                throw HttpFailures.forTransport(P, masterKeyName, "generate data key", failure);
-              }
-              return new DataKeyPair(dek, wrapped);
-            });
+    return guarded(
+        () -> {
+          checkName(masterKeyName);
+          return wrapNewDataKey(masterKeyName, dek -> encrypt(masterKeyName, dek));
+        });
   }
 
   @Override
   public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
-    try {
-      check(wrapped);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return decrypt(wrapped, "unwrap");
+    return guarded(
+        () -> {
+          check(wrapped);
+          return decrypt(wrapped, "unwrap");
+        });
   }
 
   @Override
   public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-    try {
-      check(wrapped);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    String name = wrapped.masterKeyName();
-    // Cloud KMS has no re-encrypt call: decrypt and encrypt again, only if the primary moved.
-    return describe(name)
-        .thenCompose(
-            info -> {
-              if (info.currentVersion().equals(wrapped.masterKeyVersion())) {
-                return CompletableFuture.completedFuture(wrapped);
-              }
-              return decrypt(wrapped, "rewrap")
-                  .thenCompose(dek -> encrypt(name, dek).whenComplete((w, f) -> dek.close()));
-            });
-  }
-
-  @Override
-  public CompletableFuture<MasterKeyInfo> describe(String masterKeyName) {
-    try {
-      checkName(masterKeyName);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return call("describe", masterKeyName, "GET", keyPath(masterKeyName), null)
-        .thenApply(json -> info(masterKeyName, json));
+    return guarded(
+        () -> {
+          check(wrapped);
+          // Cloud KMS has no re-encrypt call: decrypt and encrypt again, only if the primary moved.
+          return rewrapIfMoved(
+              wrapped,
+              () -> decrypt(wrapped, "rewrap"),
+              (info, dek) -> encrypt(wrapped.masterKeyName(), dek));
+        });
   }
 
   @Override
@@ -163,10 +130,7 @@ final class GcpKms implements Kms, KmsAdmin {
   }
 
   @Override
-  public List<MasterKeyInfo> listKeys() {
-    if (config.pinnedKey().isPresent()) {
-      return List.of(KmsCalls.await(describe(config.pinnedKey().get())));
-    }
+  protected List<MasterKeyInfo> listAllKeys() {
     List<MasterKeyInfo> out = new ArrayList<>();
     String page = null;
     do {
@@ -191,13 +155,18 @@ final class GcpKms implements Kms, KmsAdmin {
   }
 
   @Override
-  public void close() {
-    client.close();
+  public String toString() {
+    return "GcpKms[" + config.keyRing() + "]";
   }
 
   @Override
-  public String toString() {
-    return "GcpKms[" + config.keyRing() + "]";
+  protected CompletableFuture<AccessToken> fetchToken(AccessToken previous) {
+    return googleTokens.fetch(previous);
+  }
+
+  @Override
+  protected URI resolve(String path) {
+    return URI.create(config.endpoint() + "/v1/" + path);
   }
 
   // ---- operations
@@ -267,42 +236,9 @@ final class GcpKms implements Kms, KmsAdmin {
             });
   }
 
-  private CompletableFuture<Json> call(
-      String operation, String keyName, String method, String path, String body) {
-    return tokens
-        .authorized(
-            token -> {
-              HttpRequest.Builder b =
-                  client
-                      .request(URI.create(config.endpoint() + "/v1/" + path))
-                      .header("Authorization", "Bearer " + token.value());
-              if (body == null) {
-                b.method(method, HttpRequest.BodyPublishers.noBody());
-              } else {
-                b.header("Content-Type", "application/json");
-                b.method(method, HttpRequest.BodyPublishers.ofString(body));
-              }
-              return client.send(b.build());
-            },
-            status -> status == 401)
-        .handle(
-            (response, failure) -> {
-              if (failure != null) {
-                throw HttpFailures.forTransport(P, keyName, operation, failure);
-              }
-              if (!response.ok()) {
-                throw errorFor(operation, keyName, response);
-              }
-              try {
-                return response.json();
-              } catch (IllegalArgumentException e) {
-                throw HttpFailures.malformed(P, keyName, operation, e.getMessage());
-              }
-            });
-  }
-
   /** Google's error body: {@code {"error": {"code", "message", "status"}}}. */
-  private static KmsException errorFor(String operation, String keyName, RestResponse response) {
+  @Override
+  protected KmsException errorFor(String operation, String keyName, RestResponse response) {
     String status = "";
     String message = "";
     try {
@@ -326,7 +262,8 @@ final class GcpKms implements Kms, KmsAdmin {
 
   // ---- values
 
-  private String keyPath(String name) {
+  @Override
+  protected String keyPath(String name) {
     return config.keyRing() + "/cryptoKeys/" + name;
   }
 
@@ -334,27 +271,13 @@ final class GcpKms implements Kms, KmsAdmin {
     return ("pipeseal wrapped key v1|" + P + "|" + masterKeyName).getBytes(StandardCharsets.UTF_8);
   }
 
-  private void checkName(String name) {
-    if (!GcpKmsConfig.validKeyName(name)) {
-      throw new UnknownKeyException(P, name, "not a valid Cloud KMS crypto key id");
-    }
-    if (config.pinnedKey().isPresent() && !config.pinnedKey().get().equals(name)) {
-      throw new UnknownKeyException(
-          P, name, "this provider's URI names crypto key '" + config.pinnedKey().get() + "' only");
-    }
-  }
-
   private void check(WrappedKey wrapped) {
-    if (!P.equals(wrapped.provider()) || !ALGORITHM.equals(wrapped.algorithm())) {
-      throw new InvalidWrappedKeyException(
-          P,
-          wrapped.masterKeyName(),
-          "not a Cloud KMS wrapped key (" + wrapped.provider() + ", " + wrapped.algorithm() + ")");
-    }
+    checkOrigin(wrapped, ALGORITHM::equals, "a Cloud KMS");
     checkName(wrapped.masterKeyName());
   }
 
-  private static MasterKeyInfo info(String name, Json key) {
+  @Override
+  protected MasterKeyInfo info(String name, Json key) {
     Json primary = key.get("primary");
     if (primary.isMissing()) {
       throw new KmsException(
@@ -364,13 +287,6 @@ final class GcpKms implements Kms, KmsAdmin {
     }
     String version = lastSegment(field(primary, "name", name, "describe"));
     return new MasterKeyInfo(P, name, version, List.of(version));
-  }
-
-  private static String field(Json json, String path, String keyName, String operation) {
-    return json.at(path)
-        .string()
-        .filter(s -> !s.isEmpty())
-        .orElseThrow(() -> HttpFailures.malformed(P, keyName, operation, "no " + path));
   }
 
   private static byte[] base64(String text, String keyName, String operation) {

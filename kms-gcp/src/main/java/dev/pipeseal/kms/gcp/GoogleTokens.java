@@ -1,15 +1,11 @@
 package dev.pipeseal.kms.gcp;
 
-import dev.pipeseal.kms.AccessDeniedException;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
-import dev.pipeseal.kms.KmsUnavailableException;
 import dev.pipeseal.kms.json.FlatJson;
 import dev.pipeseal.kms.rest.AccessToken;
-import dev.pipeseal.kms.rest.HttpFailures;
-import dev.pipeseal.kms.rest.Json;
+import dev.pipeseal.kms.rest.OAuthTokens;
 import dev.pipeseal.kms.rest.RestClient;
-import dev.pipeseal.kms.rest.RestResponse;
 import dev.pipeseal.kms.secret.SecretSource;
 import java.io.IOException;
 import java.net.URI;
@@ -46,6 +42,7 @@ final class GoogleTokens {
   private final RestClient client;
   private final SecretSource secrets;
   private final Clock clock;
+  private final OAuthTokens oauth;
 
   GoogleTokens(
       GcpKmsConfig.Credentials credentials, RestClient client, SecretSource secrets, Clock clock) {
@@ -53,6 +50,7 @@ final class GoogleTokens {
     this.client = client;
     this.secrets = secrets;
     this.clock = clock;
+    this.oauth = new OAuthTokens(P, client, clock, OAuthTokens.STANDARD_ERROR);
   }
 
   CompletableFuture<AccessToken> fetch(AccessToken previous) {
@@ -76,7 +74,12 @@ final class GoogleTokens {
                 .header("Metadata-Flavor", "Google")
                 .GET()
                 .build();
-        return exchange("metadata server", request);
+        return oauth.exchange(
+            "metadata server",
+            request,
+            "no Application Default Credentials: no access-token, no"
+                + " GOOGLE_APPLICATION_CREDENTIALS or gcloud file, and the metadata"
+                + " server is unreachable");
       }
       return fromFile((GcpKmsConfig.CredentialsFile) credentials);
     } catch (KmsException e) {
@@ -124,20 +127,7 @@ final class GoogleTokens {
                   + type
                   + "'; supported: service_account, authorized_user");
     }
-    StringBuilder body = new StringBuilder();
-    form.forEach(
-        (k, v) ->
-            body.append(body.length() == 0 ? "" : "&")
-                .append(k)
-                .append('=')
-                .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-    HttpRequest request =
-        client
-            .request(URI.create(tokenUri))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-            .build();
-    return exchange("token endpoint", request);
+    return oauth.exchange("token endpoint", oauth.formPost(URI.create(tokenUri), form), null);
   }
 
   private String signedJwt(
@@ -188,65 +178,6 @@ final class GoogleTokens {
         Arrays.fill(der, (byte) 0);
       }
     }
-  }
-
-  private CompletableFuture<AccessToken> exchange(String source, HttpRequest request) {
-    return client
-        .send(request)
-        .handle(
-            (response, failure) -> {
-              if (failure != null) {
-                KmsException e =
-                    HttpFailures.forTransport(P, null, "token from " + source, failure);
-                throw e instanceof KmsUnavailableException
-                        && credentials instanceof GcpKmsConfig.MetadataServer
-                    ? new KmsConfigException(
-                        P,
-                        null,
-                        "no Application Default Credentials: no access-token, no"
-                            + " GOOGLE_APPLICATION_CREDENTIALS or gcloud file, and the metadata"
-                            + " server is unreachable",
-                        e)
-                    : e;
-              }
-              return token(source, response);
-            });
-  }
-
-  private AccessToken token(String source, RestResponse response) {
-    Json json;
-    try {
-      json = response.json();
-    } catch (IllegalArgumentException e) {
-      throw HttpFailures.malformed(P, null, "token from " + source, "not JSON");
-    }
-    if (!response.ok()) {
-      String detail =
-          json.get("error").string().orElse("")
-              + json.get("error_description").string().map(d -> ": " + d).orElse("");
-      String message =
-          "token from "
-              + source
-              + " failed: HTTP "
-              + response.status()
-              + " "
-              + HttpFailures.detail(detail);
-      if (response.status() == 429 || response.status() >= 500) {
-        throw new KmsUnavailableException(P, null, message + " (transient)");
-      }
-      throw new AccessDeniedException(P, null, message);
-    }
-    String value =
-        json.get("access_token")
-            .string()
-            .filter(s -> !s.isEmpty())
-            .orElseThrow(
-                () -> HttpFailures.malformed(P, null, "token from " + source, "no access_token"));
-    long expiresIn = json.get("expires_in").number().orElse(0L);
-    if (expiresIn <= 0) {
-      throw HttpFailures.malformed(P, null, "token from " + source, "no expires_in");
-    }
-    return AccessToken.expiringIn(value, Duration.ofSeconds(expiresIn), clock.instant(), false);
   }
 
   private static String required(

@@ -4,8 +4,6 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.AccessDeniedException;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
-import dev.pipeseal.kms.Kms;
-import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
@@ -17,15 +15,13 @@ import dev.pipeseal.kms.json.FlatJson;
 import dev.pipeseal.kms.rest.AccessToken;
 import dev.pipeseal.kms.rest.HttpFailures;
 import dev.pipeseal.kms.rest.Json;
-import dev.pipeseal.kms.rest.RestClient;
+import dev.pipeseal.kms.rest.OAuthTokens;
+import dev.pipeseal.kms.rest.RestKms;
 import dev.pipeseal.kms.rest.RestResponse;
-import dev.pipeseal.kms.rest.TokenCache;
 import dev.pipeseal.kms.secret.SecretSource;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,22 +43,26 @@ import java.util.concurrent.CompletionStage;
  * so a 403 first drops the token and repeats the call once with a new one (renewed, re-read or
  * logged in again); a second 403 is an {@link AccessDeniedException}.
  */
-final class VaultKms implements Kms, KmsAdmin {
+final class VaultKms extends RestKms {
   static final String ALGORITHM = "VAULT-TRANSIT";
   private static final String P = VaultKmsService.PROVIDER_ID;
 
   private final VaultConfig config;
   private final SecretSource secrets;
   private final Clock clock;
-  private final RestClient client;
-  private final TokenCache tokens;
 
   VaultKms(VaultConfig config, SecretSource secrets, Clock clock) {
+    super(
+        P,
+        config.rest(),
+        secrets,
+        clock,
+        new KeyNames(VaultConfig::validKeyName, "not a valid Transit key name", "Transit key"),
+        config.pinnedKey(),
+        403);
     this.config = config;
     this.secrets = secrets;
     this.clock = clock;
-    this.client = new RestClient(P, config.rest(), secrets);
-    this.tokens = new TokenCache(this::fetchToken, clock);
   }
 
   static VaultKms open(VaultConfig config) {
@@ -70,101 +70,76 @@ final class VaultKms implements Kms, KmsAdmin {
   }
 
   @Override
-  public String providerId() {
-    return P;
-  }
-
-  @Override
   public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
-    try {
-      checkName(masterKeyName);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return call(
-            "generate data key",
-            masterKeyName,
-            "POST",
-            transit("datakey/plaintext/" + masterKeyName),
-            FlatJson.write(Map.of("bits", 256)))
-        .thenApply(
-            json -> {
-              String ciphertext = field(json, "data.ciphertext", masterKeyName, "generate");
-              String version = versionOf(ciphertext, masterKeyName, "generate");
-              DataKey key =
-                  dataKey(
-                      field(json, "data.plaintext", masterKeyName, "generate"),
-                      masterKeyName,
-                      "generate");
-              return new DataKeyPair(key, wrapped(masterKeyName, version, ciphertext));
-            });
+    return guarded(
+        () -> {
+          checkName(masterKeyName);
+          return call(
+                  "generate data key",
+                  masterKeyName,
+                  "POST",
+                  transit("datakey/plaintext/" + masterKeyName),
+                  FlatJson.write(Map.of("bits", 256)))
+              .thenApply(
+                  json -> {
+                    String ciphertext = field(json, "data.ciphertext", masterKeyName, "generate");
+                    String version = versionOf(ciphertext, masterKeyName, "generate");
+                    DataKey key =
+                        dataKey(
+                            field(json, "data.plaintext", masterKeyName, "generate"),
+                            masterKeyName,
+                            "generate");
+                    return new DataKeyPair(key, wrapped(masterKeyName, version, ciphertext));
+                  });
+        });
   }
 
   @Override
   public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
-    String ciphertext;
-    try {
-      ciphertext = ciphertextOf(wrapped);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    String name = wrapped.masterKeyName();
-    return call(
-            "unwrap",
-            name,
-            "POST",
-            transit("decrypt/" + name),
-            FlatJson.write(Map.of("ciphertext", ciphertext)))
-        .thenApply(json -> dataKey(field(json, "data.plaintext", name, "unwrap"), name, "unwrap"));
+    return guarded(
+        () -> {
+          String ciphertext = ciphertextOf(wrapped);
+          String name = wrapped.masterKeyName();
+          return call(
+                  "unwrap",
+                  name,
+                  "POST",
+                  transit("decrypt/" + name),
+                  FlatJson.write(Map.of("ciphertext", ciphertext)))
+              .thenApply(
+                  json -> dataKey(field(json, "data.plaintext", name, "unwrap"), name, "unwrap"));
+        });
   }
 
   @Override
   public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-    String ciphertext;
-    try {
-      ciphertext = ciphertextOf(wrapped);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    String name = wrapped.masterKeyName();
-    // One call whatever the version: Transit's rewrap returns the same version when current.
-    return call(
-            "rewrap",
-            name,
-            "POST",
-            transit("rewrap/" + name),
-            FlatJson.write(Map.of("ciphertext", ciphertext)))
-        .thenApply(
-            json -> {
-              String fresh = field(json, "data.ciphertext", name, "rewrap");
-              String version = versionOf(fresh, name, "rewrap");
-              return version.equals(wrapped.masterKeyVersion())
-                  ? wrapped
-                  : wrapped(name, version, fresh);
-            });
-  }
-
-  @Override
-  public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
-    try {
-      checkName(masterKeyName);
-    } catch (KmsException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return call("describe", masterKeyName, "GET", transit("keys/" + masterKeyName), null)
-        .thenApply(json -> info(masterKeyName, json));
+    return guarded(
+        () -> {
+          String ciphertext = ciphertextOf(wrapped);
+          String name = wrapped.masterKeyName();
+          // One call whatever the version: Transit's rewrap returns the same version when current.
+          return call(
+                  "rewrap",
+                  name,
+                  "POST",
+                  transit("rewrap/" + name),
+                  FlatJson.write(Map.of("ciphertext", ciphertext)))
+              .thenApply(
+                  json -> {
+                    String fresh = field(json, "data.ciphertext", name, "rewrap");
+                    String version = versionOf(fresh, name, "rewrap");
+                    return version.equals(wrapped.masterKeyVersion())
+                        ? wrapped
+                        : wrapped(name, version, fresh);
+                  });
+        });
   }
 
   @Override
   public MasterKeyInfo createKey(String masterKeyName) {
     checkName(masterKeyName);
     // Transit's create is idempotent; the SPI says create fails on an existing key.
-    try {
-      KmsCalls.await(describe(masterKeyName));
-      throw new KmsException(P, masterKeyName, "create failed: the Transit key already exists");
-    } catch (UnknownKeyException expected) {
-      // Not there yet: create it.
-    }
+    checkAbsent(masterKeyName, "the Transit key already exists");
     KmsCalls.await(
         call(
             "create",
@@ -184,31 +159,17 @@ final class VaultKms implements Kms, KmsAdmin {
   }
 
   @Override
-  public List<MasterKeyInfo> listKeys() {
+  protected List<MasterKeyInfo> listAllKeys() {
     List<String> names = new ArrayList<>();
-    if (config.pinnedKey().isPresent()) {
-      names.add(config.pinnedKey().get());
-    } else {
-      try {
-        Json json = KmsCalls.await(call("list", null, "GET", transit("keys?list=true"), null));
-        for (Json n : json.at("data.keys").elements()) {
-          n.string().filter(VaultConfig::validKeyName).ifPresent(names::add);
-        }
-      } catch (UnknownKeyException none) {
-        // Vault answers 404 to LIST when the mount holds no key.
+    try {
+      Json json = KmsCalls.await(call("list", null, "GET", transit("keys?list=true"), null));
+      for (Json n : json.at("data.keys").elements()) {
+        n.string().filter(VaultConfig::validKeyName).ifPresent(names::add);
       }
+    } catch (UnknownKeyException none) {
+      // Vault answers 404 to LIST when the mount holds no key.
     }
-    names.sort(null);
-    List<MasterKeyInfo> out = new ArrayList<>(names.size());
-    for (String n : names) {
-      out.add(KmsCalls.await(describe(n)));
-    }
-    return out;
-  }
-
-  @Override
-  public void close() {
-    client.close();
+    return describeAll(names);
   }
 
   @Override
@@ -222,44 +183,27 @@ final class VaultKms implements Kms, KmsAdmin {
     return "/v1/" + config.mount() + "/" + rest;
   }
 
-  private CompletableFuture<Json> call(
-      String operation, String keyName, String method, String path, String body) {
-    return tokens
-        .authorized(
-            token -> client.send(request(method, path, body, token)), status -> status == 403)
-        .handle(
-            (response, failure) -> {
-              if (failure != null) {
-                throw HttpFailures.forTransport(P, keyName, operation, failure);
-              }
-              if (!response.ok()) {
-                throw errorFor(operation, keyName, response);
-              }
-              try {
-                return response.json();
-              } catch (IllegalArgumentException e) {
-                throw HttpFailures.malformed(P, keyName, operation, e.getMessage());
-              }
-            });
+  @Override
+  protected String keyPath(String name) {
+    return transit("keys/" + name);
   }
 
-  private HttpRequest request(String method, String path, String body, AccessToken token) {
-    HttpRequest.Builder b = client.request(URI.create(config.address() + path));
+  @Override
+  protected URI resolve(String path) {
+    return URI.create(config.address() + path);
+  }
+
+  @Override
+  protected void authorize(HttpRequest.Builder b, AccessToken token) {
     if (token != null) {
       b.header("X-Vault-Token", token.value());
     }
     config.namespace().ifPresent(ns -> b.header("X-Vault-Namespace", ns));
     b.header("X-Vault-Request", "true");
-    if (body == null) {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      b.header("Content-Type", "application/json");
-      b.method(method, HttpRequest.BodyPublishers.ofString(body));
-    }
-    return b.build();
   }
 
-  private static KmsException errorFor(String operation, String keyName, RestResponse response) {
+  @Override
+  protected KmsException errorFor(String operation, String keyName, RestResponse response) {
     StringBuilder detail = new StringBuilder();
     try {
       for (Json e : response.json().get("errors").elements()) {
@@ -293,7 +237,8 @@ final class VaultKms implements Kms, KmsAdmin {
 
   // ---- tokens
 
-  private CompletableFuture<AccessToken> fetchToken(AccessToken previous) {
+  @Override
+  protected CompletableFuture<AccessToken> fetchToken(AccessToken previous) {
     VaultConfig.Auth auth = config.auth();
     if (auth instanceof VaultConfig.TokenAuth t) {
       char[] token = secrets.resolve(t.tokenReference(), P, VaultConfig.TOKEN);
@@ -324,17 +269,9 @@ final class VaultKms implements Kms, KmsAdmin {
       VaultConfig.KubernetesAuth k = (VaultConfig.KubernetesAuth) auth;
       String jwt;
       try {
-        jwt = Files.readString(k.jwtFile()).trim();
-      } catch (IOException e) {
-        return CompletableFuture.failedFuture(
-            new KmsConfigException(
-                P,
-                null,
-                VaultConfig.KUBERNETES_JWT_FILE
-                    + " '"
-                    + k.jwtFile()
-                    + "' cannot be read: "
-                    + e.getClass().getSimpleName()));
+        jwt = OAuthTokens.readTokenFile(P, VaultConfig.KUBERNETES_JWT_FILE, k.jwtFile());
+      } catch (KmsConfigException e) {
+        return CompletableFuture.failedFuture(e);
       }
       body.put("role", k.role());
       body.put("jwt", jwt);
@@ -346,7 +283,7 @@ final class VaultKms implements Kms, KmsAdmin {
   private CompletableFuture<AccessToken> authCall(
       String what, String path, String body, AccessToken token) {
     return client
-        .send(request("POST", path, body, token))
+        .send(request("POST", resolve(path), body, token))
         .handle(
             (response, failure) -> {
               if (failure != null) {
@@ -383,28 +320,9 @@ final class VaultKms implements Kms, KmsAdmin {
 
   // ---- values
 
-  private void checkName(String name) {
-    if (!VaultConfig.validKeyName(name)) {
-      throw new UnknownKeyException(P, name, "not a valid Transit key name");
-    }
-    if (config.pinnedKey().isPresent() && !config.pinnedKey().get().equals(name)) {
-      throw new UnknownKeyException(
-          P, name, "this provider's URI names Transit key '" + config.pinnedKey().get() + "' only");
-    }
-  }
-
   private String ciphertextOf(WrappedKey wrapped) {
     String name = wrapped.masterKeyName();
-    if (!P.equals(wrapped.provider()) || !ALGORITHM.equals(wrapped.algorithm())) {
-      throw new InvalidWrappedKeyException(
-          P,
-          name,
-          "not a Vault Transit wrapped key ("
-              + wrapped.provider()
-              + ", "
-              + wrapped.algorithm()
-              + ")");
-    }
+    checkOrigin(wrapped, ALGORITHM::equals, "a Vault Transit");
     checkName(name);
     String ciphertext = new String(wrapped.bytes(), StandardCharsets.US_ASCII);
     String version;
@@ -444,13 +362,6 @@ final class VaultKms implements Kms, KmsAdmin {
         P, name, version, ALGORITHM, ciphertext.getBytes(StandardCharsets.US_ASCII));
   }
 
-  private static String field(Json json, String path, String keyName, String operation) {
-    return json.at(path)
-        .string()
-        .filter(s -> !s.isEmpty())
-        .orElseThrow(() -> HttpFailures.malformed(P, keyName, operation, "no " + path));
-  }
-
   private static DataKey dataKey(String base64, String keyName, String operation) {
     byte[] bytes;
     try {
@@ -469,7 +380,8 @@ final class VaultKms implements Kms, KmsAdmin {
     }
   }
 
-  private static MasterKeyInfo info(String name, Json json) {
+  @Override
+  protected MasterKeyInfo info(String name, Json json) {
     Json data = json.get("data");
     long latest =
         data.get("latest_version")
