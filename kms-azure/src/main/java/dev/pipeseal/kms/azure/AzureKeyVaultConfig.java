@@ -1,6 +1,5 @@
 package dev.pipeseal.kms.azure;
 
-import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.rest.RestSettings;
 import dev.pipeseal.kms.rest.SettingsReader;
 import java.net.URI;
@@ -92,10 +91,7 @@ record AzureKeyVaultConfig(
               + uri);
     }
     boolean hsm = h.group(2).equals("managedhsm");
-    String path = uri.getPath() == null ? "" : uri.getPath();
-    while (path.endsWith("/")) {
-      path = path.substring(0, path.length() - 1);
-    }
+    String path = SettingsReader.withoutTrailingSlashes(uri.getPath() == null ? "" : uri.getPath());
     Optional<String> key = Optional.empty();
     if (!path.isEmpty()) {
       if (!path.startsWith("/keys/") || path.indexOf('/', 6) >= 0) {
@@ -103,8 +99,7 @@ record AzureKeyVaultConfig(
       }
       key = Optional.of(path.substring(6));
       if (!KEY.matcher(key.get()).matches()) {
-        throw new KmsConfigException(
-            AzureKeyVaultService.PROVIDER_ID, key.get(), "invalid key name in URI " + uri);
+        throw s.failKey(key.get(), "invalid key name in URI " + uri);
       }
     }
     String algorithm =
@@ -142,13 +137,16 @@ record AzureKeyVaultConfig(
                     .filter(v -> !v.isBlank())
                     .map(v -> URI.create(v.endsWith("/") ? v.substring(0, v.length() - 1) : v))
                     .orElse(DEFAULT_AUTHORITY));
-    Optional<String> tenant = s.optional(TENANT_ID).or(() -> envValue(env, "AZURE_TENANT_ID"));
-    Optional<String> clientId = s.optional(CLIENT_ID).or(() -> envValue(env, "AZURE_CLIENT_ID"));
+    Optional<String> tenant = s.optional(TENANT_ID, env, "AZURE_TENANT_ID");
+    Optional<String> clientId = s.optional(CLIENT_ID, env, "AZURE_CLIENT_ID");
     Optional<String> secret =
         s.secretReference(CLIENT_SECRET)
-            .or(() -> envValue(env, "AZURE_CLIENT_SECRET").map(v -> "env:AZURE_CLIENT_SECRET"));
+            .or(
+                () ->
+                    SettingsReader.environment(env, "AZURE_CLIENT_SECRET")
+                        .map(v -> "env:AZURE_CLIENT_SECRET"));
     Optional<String> tokenFile =
-        s.optional(FEDERATED_TOKEN_FILE).or(() -> envValue(env, "AZURE_FEDERATED_TOKEN_FILE"));
+        s.optional(FEDERATED_TOKEN_FILE, env, "AZURE_FEDERATED_TOKEN_FILE");
     tenant.ifPresent(
         t -> {
           if (!TENANT.matcher(t).matches()) {
@@ -193,10 +191,5 @@ record AzureKeyVaultConfig(
         return new ManagedIdentity(s.endpoint(IMDS_ENDPOINT).orElse(DEFAULT_IMDS), clientId);
       }
     }
-  }
-
-  private static Optional<String> envValue(Function<String, String> env, String name) {
-    String v = env.apply(name);
-    return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
   }
 }

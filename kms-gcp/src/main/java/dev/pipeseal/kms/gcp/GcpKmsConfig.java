@@ -71,10 +71,8 @@ record GcpKmsConfig(
           "not a Cloud KMS URI (gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K): " + uri);
     }
     String ssp = uri.getRawSchemeSpecificPart();
-    String resource = ssp.startsWith("//") ? ssp.substring(2) : ssp;
-    while (resource.endsWith("/")) {
-      resource = resource.substring(0, resource.length() - 1);
-    }
+    String resource =
+        SettingsReader.withoutTrailingSlashes(ssp.startsWith("//") ? ssp.substring(2) : ssp);
     Matcher m = RESOURCE.matcher(resource);
     if (!m.matches() || uri.getRawFragment() != null) {
       throw s.fail(

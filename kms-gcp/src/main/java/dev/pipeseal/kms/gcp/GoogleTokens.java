@@ -56,12 +56,8 @@ final class GoogleTokens {
   CompletableFuture<AccessToken> fetch(AccessToken previous) {
     try {
       if (credentials instanceof GcpKmsConfig.AccessTokenRef ref) {
-        char[] token = secrets.resolve(ref.reference(), P, GcpKmsConfig.ACCESS_TOKEN);
-        try {
-          return CompletableFuture.completedFuture(AccessToken.permanent(new String(token)));
-        } finally {
-          Arrays.fill(token, '\0');
-        }
+        return CompletableFuture.completedFuture(
+            AccessToken.fromReference(secrets, ref.reference(), P, GcpKmsConfig.ACCESS_TOKEN));
       }
       if (credentials instanceof GcpKmsConfig.MetadataServer md) {
         HttpRequest request =

@@ -1,7 +1,9 @@
 package dev.pipeseal.kms.rest;
 
+import dev.pipeseal.kms.secret.SecretSource;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -26,6 +28,22 @@ public record AccessToken(String value, Instant expiresAt, Instant refreshAt, bo
   /** A token that never needs refreshing (a configured static token). */
   public static AccessToken permanent(String value) {
     return new AccessToken(value, null, null, false);
+  }
+
+  /**
+   * A configured static token, resolved from its reference at every fetch: a sidecar may have
+   * replaced the file or variable since the service last refused the token.
+   *
+   * @param setting the setting that holds the reference, for error messages
+   */
+  public static AccessToken fromReference(
+      SecretSource secrets, String reference, String provider, String setting) {
+    char[] token = secrets.resolve(reference, provider, setting);
+    try {
+      return permanent(new String(token));
+    } finally {
+      Arrays.fill(token, '\0');
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Reads kebab-case provider settings into typed values, failing with a {@link KmsConfigException}
@@ -25,6 +26,31 @@ public final class SettingsReader {
   public Optional<String> optional(String key) {
     String v = settings.get(key);
     return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+  }
+
+  /**
+   * The setting, else the environment variable the service's own SDKs read, so a deployment that
+   * already configures the SDK needs no Pipeseal setting.
+   */
+  public Optional<String> optional(
+      String key, Function<String, String> environment, String variable) {
+    return optional(key).or(() -> environment(environment, variable));
+  }
+
+  /** The trimmed environment variable, absent when unset or blank. */
+  public static Optional<String> environment(
+      Function<String, String> environment, String variable) {
+    String v = environment.apply(variable);
+    return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+  }
+
+  /** {@code path} without the trailing slashes users add to resource URIs. */
+  public static String withoutTrailingSlashes(String path) {
+    String p = path;
+    while (p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    return p;
   }
 
   /** The value or {@code fallback}. */
@@ -103,6 +129,11 @@ public final class SettingsReader {
       // Reported below.
     }
     throw fail(key + " must be an http(s) URL, got '" + v.get() + "'");
+  }
+
+  /** A configuration error about the master key {@code keyName} a URI names. */
+  public KmsConfigException failKey(String keyName, String message) {
+    return new KmsConfigException(provider, keyName, message);
   }
 
   /** A configuration error of this provider. */

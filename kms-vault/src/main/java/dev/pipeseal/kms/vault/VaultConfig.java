@@ -1,6 +1,5 @@
 package dev.pipeseal.kms.vault;
 
-import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.rest.RestSettings;
 import dev.pipeseal.kms.rest.SettingsReader;
 import java.net.URI;
@@ -88,8 +87,7 @@ record VaultConfig(
       throw s.fail("invalid Transit mount path '" + mount + "'");
     }
     if (key.isPresent() && !NAME.matcher(key.get()).matches()) {
-      throw new KmsConfigException(
-          VaultKmsService.PROVIDER_ID, key.get(), "invalid Transit key name in URI " + uri);
+      throw s.failKey(key.get(), "invalid Transit key name in URI " + uri);
     }
     String authKind = s.choice(AUTH, "token", "token", "approle", "kubernetes");
     Auth auth =

@@ -96,43 +96,24 @@ final class VaultKms extends RestKms {
 
   @Override
   public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
-    return guarded(
-        () -> {
-          String ciphertext = ciphertextOf(wrapped);
-          String name = wrapped.masterKeyName();
-          return call(
-                  "unwrap",
-                  name,
-                  "POST",
-                  transit("decrypt/" + name),
-                  FlatJson.write(Map.of("ciphertext", ciphertext)))
-              .thenApply(
-                  json -> dataKey(field(json, "data.plaintext", name, "unwrap"), name, "unwrap"));
-        });
+    String name = wrapped.masterKeyName();
+    return withCiphertext("unwrap", "decrypt", wrapped)
+        .thenApply(json -> dataKey(field(json, "data.plaintext", name, "unwrap"), name, "unwrap"));
   }
 
   @Override
   public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-    return guarded(
-        () -> {
-          String ciphertext = ciphertextOf(wrapped);
-          String name = wrapped.masterKeyName();
-          // One call whatever the version: Transit's rewrap returns the same version when current.
-          return call(
-                  "rewrap",
-                  name,
-                  "POST",
-                  transit("rewrap/" + name),
-                  FlatJson.write(Map.of("ciphertext", ciphertext)))
-              .thenApply(
-                  json -> {
-                    String fresh = field(json, "data.ciphertext", name, "rewrap");
-                    String version = versionOf(fresh, name, "rewrap");
-                    return version.equals(wrapped.masterKeyVersion())
-                        ? wrapped
-                        : wrapped(name, version, fresh);
-                  });
-        });
+    String name = wrapped.masterKeyName();
+    // One call whatever the version: Transit's rewrap returns the same version when current.
+    return withCiphertext("rewrap", "rewrap", wrapped)
+        .thenApply(
+            json -> {
+              String fresh = field(json, "data.ciphertext", name, "rewrap");
+              String version = versionOf(fresh, name, "rewrap");
+              return version.equals(wrapped.masterKeyVersion())
+                  ? wrapped
+                  : wrapped(name, version, fresh);
+            });
   }
 
   @Override
@@ -181,6 +162,22 @@ final class VaultKms extends RestKms {
 
   private String transit(String rest) {
     return "/v1/" + config.mount() + "/" + rest;
+  }
+
+  /** Posts the wrapped key's Transit ciphertext to {@code endpoint} of its key. */
+  private CompletableFuture<Json> withCiphertext(
+      String operation, String endpoint, WrappedKey wrapped) {
+    return guarded(
+        () -> {
+          String ciphertext = ciphertextOf(wrapped);
+          String name = wrapped.masterKeyName();
+          return call(
+              operation,
+              name,
+              "POST",
+              transit(endpoint + "/" + name),
+              FlatJson.write(Map.of("ciphertext", ciphertext)));
+        });
   }
 
   @Override
@@ -241,12 +238,8 @@ final class VaultKms extends RestKms {
   protected CompletableFuture<AccessToken> fetchToken(AccessToken previous) {
     VaultConfig.Auth auth = config.auth();
     if (auth instanceof VaultConfig.TokenAuth t) {
-      char[] token = secrets.resolve(t.tokenReference(), P, VaultConfig.TOKEN);
-      try {
-        return CompletableFuture.completedFuture(AccessToken.permanent(new String(token)));
-      } finally {
-        Arrays.fill(token, '\0');
-      }
+      return CompletableFuture.completedFuture(
+          AccessToken.fromReference(secrets, t.tokenReference(), P, VaultConfig.TOKEN));
     }
     if (previous != null && previous.renewable() && previous.usableAt(clock.instant())) {
       return authCall("renew-self", "/v1/auth/token/renew-self", "{}", previous)
