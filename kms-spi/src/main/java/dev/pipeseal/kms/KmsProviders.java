@@ -28,13 +28,6 @@ public final class KmsProviders {
   public static Kms open(URI uri, Map<String, String> config, Consumer<String> warnings) {
     KmsService service = service(uri);
     if (service.properties() != null) {
-      // The bridge's timeout hint is not a user setting: providers that do not declare it never
-      // see it, so their validation stays strict.
-      if (service.properties().find(KmsService.BRIDGE_TIMEOUT) == null
-          && config.containsKey(KmsService.BRIDGE_TIMEOUT)) {
-        config = new java.util.HashMap<>(config);
-        config.remove(KmsService.BRIDGE_TIMEOUT);
-      }
       Settings.of(config)
           .withSource(service.properties().title())
           .withWarnings(warnings)

@@ -1,5 +1,6 @@
 package dev.pipeseal.kms.settings;
 
+import dev.pipeseal.kms.KmsService;
 import dev.pipeseal.kms.secret.Secret;
 import dev.pipeseal.kms.secret.SecretReference;
 import dev.pipeseal.kms.secret.SecretSource;
@@ -214,7 +215,9 @@ public final class Settings {
           break;
         }
       }
-      if (declared.passesThrough(bare)) {
+      // The bridge hands every provider its per-attempt timeout as a hint; providers without a
+      // client timeout of their own ignore it rather than reject it.
+      if (declared.passesThrough(bare) || bare.equals(KmsService.BRIDGE_TIMEOUT)) {
         continue;
       }
       Property<?> property = declared.find(bare);
