@@ -7,6 +7,7 @@ import dev.pipeseal.kafka.serde.DecryptingDeserializer;
 import dev.pipeseal.kafka.serde.EncryptingSerializer;
 import dev.pipeseal.kafka.testing.KafkaBroker;
 import dev.pipeseal.kms.bridge.KmsBridge;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.parquet.crypto.PipesealCryptoFactory;
 import dev.pipeseal.parquet.testing.KeySources;
 import dev.pipeseal.parquet.testing.Rows;
@@ -98,7 +99,9 @@ class PublicKeyModeTest {
       List<ConsumerRecord<String, String>> records = KafkaBroker.drain(c, topic, n);
       assertThat(records).hasSize(n).allMatch(r -> r.value().startsWith("ssn 123-45-"));
     }
-    // The producer's own configuration cannot read what it wrote.
+    // The producer's own configuration cannot read what it wrote (in a process of its own: within
+    // one JVM the shared bridge may still hold the DEKs it generated).
+    SharedKmsBridges.closeAll();
     try (KafkaConsumer<String, String> c = broker.consumer(consumer(writer))) {
       assertThatThrownBy(() -> KafkaBroker.drain(c, topic, 1))
           .hasStackTraceContaining("private key")

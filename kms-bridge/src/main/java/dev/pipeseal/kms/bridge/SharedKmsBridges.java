@@ -63,11 +63,12 @@ public final class SharedKmsBridges {
    * ({@code pipeseal.kms.}, {@code spark.pipeseal.kms.}, {@code spark.hadoop.pipeseal.kms.}) they
    * were given under, renamed to {@code pipeseal.kms.*}. Other properties are dropped.
    *
-   * @throws KmsConfigException if one setting is given under two prefixes with different values
+   * <p>A setting given under several prefixes takes the value of the first in {@link #PREFIXES}
+   * order.
    */
   public static Map<String, String> normalize(Map<String, String> properties) {
     Map<String, String> out = new TreeMap<>();
-    Map<String, String> source = new HashMap<>();
+    Map<String, Integer> rank = new HashMap<>();
     properties.forEach(
         (name, value) -> {
           String prefix = prefixOf(name);
@@ -75,20 +76,14 @@ public final class SharedKmsBridges {
             return;
           }
           String key = KmsBridgeConfig.PREFIX + name.substring(prefix.length());
-          String v = value.trim();
-          String before = out.putIfAbsent(key, v);
-          if (before == null) {
-            source.put(key, name);
-          } else if (!before.equals(v)) {
-            // Names only: values may be secret references.
-            throw new KmsConfigException(
-                "config",
-                null,
-                "'"
-                    + source.get(key)
-                    + "' and '"
-                    + name
-                    + "' set the same KMS setting to different values; set it once");
+          // The plain name wins over the Spark-derived ones: a per-read option or the Hadoop
+          // conf's pipeseal.kms.x overrides the session-wide spark.pipeseal.kms.x, as Spark's own
+          // data source options override session settings.
+          int r = PREFIXES.size() - PREFIXES.indexOf(prefix);
+          Integer before = rank.get(key);
+          if (before == null || r > before) {
+            rank.put(key, r);
+            out.put(key, value.trim());
           }
         });
     return out;

@@ -1,9 +1,7 @@
 package dev.pipeseal.kms.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pipeseal.kms.KmsConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -117,15 +115,14 @@ class SharedKmsBridgesTest {
   }
 
   @Test
-  void oneSettingGivenTwiceWithDifferentValuesIsRefusedNamingBoth() {
+  void thePlainNameOverridesTheSparkDerivedOnes() {
     Map<String, String> both = new HashMap<>(local);
     both.put("spark.pipeseal.kms.uri", "local:///elsewhere.p12");
-    assertThatThrownBy(() -> SharedKmsBridges.acquire(both))
-        .isInstanceOf(KmsConfigException.class)
-        .hasMessageContaining("pipeseal.kms.uri")
-        .hasMessageContaining("spark.pipeseal.kms.uri")
-        .hasMessageNotContaining("elsewhere");
-    assertThat(SharedKmsBridges.openCount()).isZero();
+    both.put("spark.hadoop.pipeseal.kms.cache.ttl", "1m");
+    both.put("spark.pipeseal.kms.cache.ttl", "2m");
+    Map<String, String> normalized = SharedKmsBridges.normalize(both);
+    assertThat(normalized.get("pipeseal.kms.uri")).isEqualTo(local.get("pipeseal.kms.uri"));
+    assertThat(normalized.get("pipeseal.kms.cache.ttl")).isEqualTo("2m");
   }
 
   @Test
