@@ -18,6 +18,7 @@ import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryRecord;
 import dev.pipeseal.kms.testing.MotoServer;
+import dev.pipeseal.kms.vault.VaultStub;
 import dev.pipeseal.parquet.kms.PipesealKmsClient;
 import dev.pipeseal.registry.KeyRegistries;
 import dev.pipeseal.spark.PipesealExtensions;
@@ -57,12 +58,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Secret-leak sweep: the pipeline runs end to end with distinctive secrets (the key-store password,
- * a wrong password an operator mistyped, the AWS secret access key on moto) and every place text
- * goes is scanned for them and for the DEKs and KEKs the run used: every log event (log4j2, which
- * Spark, Kafka and SLF4J log through), everything printed to stdout and stderr, the audit logs, the
- * jobs' JSON reports and CLI output, every exception the run met (causes and suppressed, as a
- * printed trace shows them), the {@code toString()} of the configuration objects, and every file
- * the run left (lake, key material, registry, checkpoints), raw and as text.
+ * a wrong password an operator mistyped, the AWS secret access key on moto, a Vault token and a
+ * revoked one on the Vault contract stub) and every place text goes is scanned for them and for the
+ * DEKs and KEKs the run used: every log event (log4j2, which Spark, Kafka and SLF4J log through),
+ * everything printed to stdout and stderr, the audit logs, the jobs' JSON reports and CLI output,
+ * every exception the run met (causes and suppressed, as a printed trace shows them), the {@code
+ * toString()} of the configuration objects, and every file the run left (lake, key material,
+ * registry, checkpoints), raw and as text.
  *
  * <p>The keys are the test's own unwraps of what the run stored: inline keys of Kafka records,
  * registry records of the Spark cells, and Parquet's KEKs and DEKs from the lake's key material.
@@ -99,6 +101,10 @@ class SecretLeakSweepTest {
     scanner.secret("key-store password", password);
     scanner.secret("mistyped key-store password", wrongPassword);
     scanner.secret("AWS secret access key", awsSecret);
+    String vaultToken = "hvs.sweep" + run + "Tq4";
+    String revokedToken = "hvs.revoked" + run + "Zr8";
+    scanner.secret("Vault token", vaultToken);
+    scanner.secret("revoked Vault token", revokedToken);
     plantCanaries(run);
 
     Path demo = dir.resolve("demo");
@@ -107,6 +113,8 @@ class SecretLeakSweepTest {
     Path wrongFile = holder(dir.resolve("mistyped.password"), wrongPassword);
     Path awsSecretFile = holder(dir.resolve("aws.secret"), awsSecret);
     Path awsIdFile = holder(dir.resolve("aws.id"), "AKIASWEEP" + run);
+    Path vaultTokenFile = holder(dir.resolve("vault.token"), vaultToken);
+    Path revokedTokenFile = holder(dir.resolve("revoked.token"), revokedToken);
     Map<String, String> local = new LinkedHashMap<>();
     local.put("pipeseal.kms.uri", "local://" + demo.resolve("keys.p12"));
     local.put("pipeseal.kms.provider.password", "file:" + passwordFile);
@@ -131,7 +139,7 @@ class SecretLeakSweepTest {
       // Spark: the demo writes an encrypted lake (PME columns and Pipeseal cells), rotates,
       // verifies and refuses tampered data, under the key-store password it finds in its dir.
       phase("spark session");
-      cli("demo", "demo", "--dir", demo.toString(), "--rows", "40").requireOk();
+      cli("demo", "demo", "--dir", demo.toString(), "--rows", "10").requireOk();
       phase("demo");
       capture.reopen(); // the demo turned Spark's logging down to WARN
       Path lake = demo.resolve("lake");
@@ -209,6 +217,36 @@ class SecretLeakSweepTest {
       }
 
       phase("aws");
+      // Vault Transit (the contract stub): a token by reference, a key made by the CLI, records
+      // through Kafka, and a revoked token.
+      try (VaultStub vault = new VaultStub()) {
+        vault.acceptToken(vaultToken);
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("pipeseal.kms.uri", vault.address() + "/transit");
+        v.put("pipeseal.kms.provider.token", "file:" + vaultTokenFile);
+        v.put("pipeseal.kms.provider.namespace", VaultStub.NAMESPACE);
+        v.put("pipeseal.kms.audit.sink", "file");
+        v.put("pipeseal.kms.audit.file", dir.resolve("audit-vault.jsonl").toString());
+        Map<String, String> revoked = new LinkedHashMap<>(v);
+        revoked.put("pipeseal.kms.provider.token", "file:" + revokedTokenFile);
+        revoked.put("pipeseal.kms.retries", "0");
+        cli("keys create vault", withKms(v, "keys", "create", "events")).requireOk();
+        cli("keys list vault", withKms(v, "keys", "list", "--json")).requireOk();
+        assertThat(cli("keys list vault revoked", withKms(revoked, "keys", "list")).code)
+            .isNotZero();
+        String vaultTopic = broker.createTopic("sweep-vault", 1, false);
+        produce(broker, v, vaultTopic, 20, false);
+        assertThat(consume(broker, v, vaultTopic, 20, false)).isEqualTo(20);
+        failures.put(
+            "producer with a revoked Vault token",
+            catchThrowable(() -> produce(kafka, revoked, vaultTopic, 1, false)));
+        texts.put("toString KmsBridgeConfig vault", KmsBridgeConfig.fromProperties(v).toString());
+        try (KmsBridge b = KmsBridge.open(v)) {
+          texts.put("toString vault KmsBridge", b.toString());
+          recordKeysOf(broker, b, vaultTopic, 20, false, "Vault Kafka DEK");
+        }
+      }
+      phase("vault");
       // The configuration objects, as a log line or a debugger would show them.
       texts.put("toString KmsBridgeConfig local", KmsBridgeConfig.fromProperties(local).toString());
       texts.put(
@@ -570,7 +608,8 @@ class SecretLeakSweepTest {
         }
       }
     }
-    for (String audit : List.of("audit-sweep.jsonl", "audit-aws.jsonl", "demo/audit.jsonl")) {
+    for (String audit :
+        List.of("audit-sweep.jsonl", "audit-aws.jsonl", "audit-vault.jsonl", "demo/audit.jsonl")) {
       Path f = dir.resolve(audit);
       if (Files.exists(f)) {
         texts.put("audit " + audit, Files.readString(f));

@@ -30,8 +30,8 @@ import javax.crypto.spec.SecretKeySpec;
  * X-Vault-Namespace} headers. Transit ciphertext here is AES-256-GCM under an in-memory key
  * version, as in Vault's {@code aes256-gcm96} keys.
  */
-final class VaultStub implements AutoCloseable {
-  static final String NAMESPACE = "team-a";
+public final class VaultStub implements AutoCloseable {
+  public static final String NAMESPACE = "team-a";
   private static final Pattern TRANSIT =
       Pattern.compile("/v1/transit/(datakey/plaintext|decrypt|rewrap|keys)/([^/?]+)(/rotate)?");
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -47,16 +47,21 @@ final class VaultStub implements AutoCloseable {
   String kubernetesJwt;
   long leaseSeconds = 60;
 
-  VaultStub() throws IOException {
+  public VaultStub() throws IOException {
     http = HttpStub.start(this::handle);
   }
 
-  String address() {
+  public String address() {
     return http.uri().toString().replace("http://", "vault+http://");
   }
 
-  synchronized void createKey(String name) {
+  public synchronized void createKey(String name) {
     keys.computeIfAbsent(name, n -> new ArrayList<>()).add(randomKey());
+  }
+
+  /** Accepts {@code token} from now on, as a token issued by an operator. */
+  public synchronized void acceptToken(String token) {
+    validTokens.add(token);
   }
 
   synchronized void rotate(String name) {
