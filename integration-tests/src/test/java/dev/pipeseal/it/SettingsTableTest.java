@@ -2,6 +2,7 @@ package dev.pipeseal.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pipeseal.jobs.lake.ExplicitKeys;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kms.KmsService;
 import dev.pipeseal.kms.bridge.KmsBridgeConfig;
@@ -43,6 +44,7 @@ class SettingsTableTest {
     sets.add(SerdeConfig.PROPERTIES);
     sets.add(PipesealSparkConfig.PROPERTIES);
     sets.add(EncryptionPolicy.PROPERTIES);
+    sets.add(ExplicitKeys.PROPERTIES);
     return sets;
   }
 

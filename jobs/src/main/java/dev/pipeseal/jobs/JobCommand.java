@@ -19,6 +19,7 @@ import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
+import dev.pipeseal.parquet.policy.EncryptionPolicy;
 import dev.pipeseal.registry.KeyRegistries;
 import dev.pipeseal.registry.rotation.RegistryRewrapper;
 import dev.pipeseal.registry.rotation.RewrapReport;
@@ -374,16 +375,26 @@ public abstract class JobCommand implements Callable<Integer> {
   private static int run(JobOptions options, PrintWriter out, PrintWriter err) {
     String command = options.command();
     JobReport report;
+    String failure = null;
     try {
       report = execute(options, options.quiet() ? s -> {} : err::println);
     } catch (FileNotFoundException e) {
-      err.println("pipeseal " + command + ": no such path: " + e.getMessage());
-      return ExitCode.FAILED;
+      report = null;
+      failure = "no such path: " + e.getMessage();
     } catch (IOException | KmsException | RegistryException | IllegalArgumentException e) {
-      err.println("pipeseal " + command + ": " + InventoryTask.describe(e));
+      report = null;
+      failure = InventoryTask.describe(e);
+    }
+    if (report == null) {
+      err.println("pipeseal " + command + ": " + failure);
+      if (options.json()) {
+        out.println(JobReport.failedRun(options.command(), options.path(), failure));
+      }
       return ExitCode.FAILED;
     }
-    print(report, out);
+    // With --json, stdout carries the JSON document alone (for jq and schedulers); the human
+    // summary, failures included, goes to stderr.
+    print(report, options.json() ? err : out);
     int code = report.exitCode();
     String finished = Instant.now().toString();
     try {
@@ -491,6 +502,21 @@ public abstract class JobCommand implements Callable<Integer> {
       if (!r.registryKeys().isEmpty()) {
         out.println("registry ids: " + r.registryKeys());
       }
+    }
+    if (r.command().equals("inventory") && !r.tables().isEmpty()) {
+      out.println("tables (files): " + r.tables());
+      r.relocated()
+          .forEach(
+              (bound, here) ->
+                  out.println(
+                      "note: files bound to table '"
+                          + bound
+                          + "' sit where readers expect table '"
+                          + here
+                          + "' (copied or moved?): read and verify them with --conf "
+                          + EncryptionPolicy.TABLE
+                          + "="
+                          + bound));
     }
     RewrapReport reg = r.registry();
     if (reg != null) {

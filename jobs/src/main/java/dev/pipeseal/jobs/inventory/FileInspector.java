@@ -1,11 +1,14 @@
 package dev.pipeseal.jobs.inventory;
 
+import dev.pipeseal.jobs.lake.ExplicitKeys;
 import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
 import dev.pipeseal.jobs.lake.KeyUse;
 import dev.pipeseal.jobs.lake.ParquetTail;
 import dev.pipeseal.jobs.report.FileOutcome.FileInfo;
+import dev.pipeseal.parquet.crypto.TableBinding;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +28,9 @@ public final class FileInspector {
     if (!tail.encrypted()) {
       return new FileInfo("plaintext", null, null, null, null, List.of(), List.of());
     }
+    if (ExplicitKeys.isKeyId(tail.footerKeyMaterial())) {
+      return withBinding(explicit(tail), tail);
+    }
     LinkedHashMap<String, Object> footer =
         tail.footerKeyMaterial() == null
             ? new LinkedHashMap<>()
@@ -41,14 +47,64 @@ public final class FileInspector {
       }
       for (int i = 0; i < tail.columnKeyMaterial().size(); i++) {
         String m = tail.columnKeyMaterial().get(i);
-        if (m != null) {
+        if (ExplicitKeys.isKeyId(m)) {
+          keys.add(ExplicitKeys.use(tail.columns().get(i), m)); // a foreign writer's column key
+        } else if (m != null) {
           keys.add(
               KeyMaterial.describe(
                   tail.columns().get(i), KeyMaterial.parseObject(m, file.toString()), storage));
         }
       }
     }
+    return withBinding(
+        new FileInfo(
+            "pme", tail.footerMode(), tail.algorithm(), null, storage, tail.columns(), keys),
+        tail);
+  }
+
+  /**
+   * Splits the AAD prefix into our table binding ({@link FileInfo#table}) or another writer's
+   * prefix ({@link FileInfo#aadPrefix}).
+   */
+  private static FileInfo withBinding(FileInfo info, ParquetTail tail) {
+    if (tail.table() == null) {
+      return info;
+    }
+    String table = TableBinding.tableId(tail.table().getBytes(StandardCharsets.UTF_8));
+    if (table == null) {
+      return info.withAadPrefix(tail.table());
+    }
     return new FileInfo(
-        "pme", tail.footerMode(), tail.algorithm(), tail.table(), storage, tail.columns(), keys);
+            info.kind(),
+            info.footerMode(),
+            info.algorithm(),
+            table,
+            info.keyMaterial(),
+            info.encryptedColumns(),
+            info.keys())
+        .withCells(info.cells());
+  }
+
+  /**
+   * A file written with explicit keys: the footer key id, and with a plaintext footer every column
+   * key id (an encrypted footer hides the columns' key ids until it is decrypted).
+   */
+  private static FileInfo explicit(ParquetTail tail) {
+    List<KeyUse> keys = new ArrayList<>();
+    keys.add(ExplicitKeys.use("footer", tail.footerKeyMaterial()));
+    for (int i = 0; i < tail.columnKeyMaterial().size(); i++) {
+      String m = tail.columnKeyMaterial().get(i);
+      if (m != null) {
+        keys.add(ExplicitKeys.use(tail.columns().get(i), m));
+      }
+    }
+    return new FileInfo(
+        "pme",
+        tail.footerMode(),
+        tail.algorithm(),
+        null,
+        ExplicitKeys.STORAGE,
+        tail.columns(),
+        keys);
   }
 }

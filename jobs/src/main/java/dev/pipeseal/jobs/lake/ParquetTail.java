@@ -84,7 +84,7 @@ public record ParquetTail(
         "encrypted",
         algorithmName(alg),
         aadPrefix(alg),
-        meta.isSetKey_metadata() ? utf8(meta.getKey_metadata()) : null,
+        meta.isSetKey_metadata() ? keyMetadataText(meta.getKey_metadata()) : null,
         null,
         List.of());
   }
@@ -108,7 +108,7 @@ public record ParquetTail(
         if (cm.isSetENCRYPTION_WITH_COLUMN_KEY()) {
           var ck = cm.getENCRYPTION_WITH_COLUMN_KEY();
           columns.add(String.join(".", ck.getPath_in_schema()));
-          material.add(ck.isSetKey_metadata() ? utf8(ck.getKey_metadata()) : null);
+          material.add(ck.isSetKey_metadata() ? keyMetadataText(ck.getKey_metadata()) : null);
         } else {
           columns.add(i < leaves.size() ? leaves.get(i) : "#" + i);
           material.add(null); // the footer key
@@ -121,7 +121,7 @@ public record ParquetTail(
         algorithmName(meta.getEncryption_algorithm()),
         aadPrefix(meta.getEncryption_algorithm()),
         meta.isSetFooter_signing_key_metadata()
-            ? utf8(meta.getFooter_signing_key_metadata())
+            ? keyMetadataText(meta.getFooter_signing_key_metadata())
             : null,
         columns,
         material);
@@ -160,6 +160,21 @@ public record ParquetTail(
                 : null)
             : (alg.getAES_GCM_V1().isSetAad_prefix() ? alg.getAES_GCM_V1().getAad_prefix() : null);
     return p == null ? null : utf8(p);
+  }
+
+  /**
+   * Key metadata as text: key-tools JSON and the key ids other writers use are UTF-8; anything else
+   * (a binary key id) is shown as {@code hex:...} so it is never mangled into replacement chars.
+   */
+  public static String keyMetadataText(byte[] b) {
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8
+          .newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(b))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return "hex:" + java.util.HexFormat.of().formatHex(b);
+    }
   }
 
   private static String utf8(byte[] b) {

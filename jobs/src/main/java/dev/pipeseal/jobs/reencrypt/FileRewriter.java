@@ -1,5 +1,6 @@
 package dev.pipeseal.jobs.reencrypt;
 
+import dev.pipeseal.jobs.lake.ExplicitKeys;
 import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
 import dev.pipeseal.jobs.lake.ParquetTail;
@@ -15,6 +16,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.crypto.FileDecryptionProperties;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -79,6 +81,7 @@ public final class FileRewriter {
     ParquetTail tail = ParquetTail.read(source, conf);
     return tail.encrypted()
         && tail.footerKeyMaterial() != null
+        && !ExplicitKeys.isKeyId(tail.footerKeyMaterial())
         && KeyMaterial.isExternal(
             KeyMaterial.parseObject(tail.footerKeyMaterial(), source.toString()));
   }
@@ -89,10 +92,15 @@ public final class FileRewriter {
     MessageType schema;
     CompressionCodecName codec = CompressionCodecName.UNCOMPRESSED;
     long rows;
+    // Files written with explicit keys are read with the keys the operator supplied; the output is
+    // written under the job's policy (KMS keys), which is the migration.
+    FileDecryptionProperties explicitKeys = ExplicitKeys.decryptionFor(source, conf);
+    HadoopReadOptions.Builder readOptions = HadoopReadOptions.builder(conf, source);
+    if (explicitKeys != null) {
+      readOptions.withDecryption(explicitKeys);
+    }
     try (ParquetFileReader r =
-        ParquetFileReader.open(
-            HadoopInputFile.fromPath(source, conf),
-            HadoopReadOptions.builder(conf, source).build())) {
+        ParquetFileReader.open(HadoopInputFile.fromPath(source, conf), readOptions.build())) {
       ParquetMetadata footer = r.getFooter();
       schema = footer.getFileMetaData().getSchema();
       rows = r.getRecordCount();
@@ -104,7 +112,7 @@ public final class FileRewriter {
     writeConf.set("pipeseal.parquet.key-material", external ? "external" : "internal");
     Path tmp = HadoopAtomicFiles.temporaryFor(source);
     try {
-      byte[] written = copy(source, tmp, schema, codec, conf, writeConf);
+      byte[] written = copy(source, tmp, schema, codec, conf, writeConf, explicitKeys);
       byte[] readBack = digest(tmp, conf, rows);
       if (!Arrays.equals(written, readBack)) {
         throw new IOException(source + ": the rewritten file does not read back the same records");
@@ -131,11 +139,16 @@ public final class FileRewriter {
       MessageType schema,
       CompressionCodecName codec,
       Configuration conf,
-      Configuration writeConf)
+      Configuration writeConf,
+      FileDecryptionProperties explicitKeys)
       throws IOException {
     MessageDigest md = sha256();
-    try (ParquetReader<Group> r =
-            ParquetReader.builder(new GroupReadSupport(), source).withConf(conf).build();
+    ParquetReader.Builder<Group> reader =
+        ParquetReader.builder(new GroupReadSupport(), source).withConf(conf);
+    if (explicitKeys != null) {
+      reader.withDecryption(explicitKeys);
+    }
+    try (ParquetReader<Group> r = reader.build();
         ParquetWriter<Group> w =
             ExampleParquetWriter.builder(tmp)
                 .withConf(writeConf)

@@ -37,15 +37,18 @@ public record FileOutcome(String path, Status status, String message, FileInfo i
   /**
    * What a file is, from what the format leaves readable.
    *
-   * @param kind {@code plaintext}, {@code pme} or {@code unknown}
+   * @param kind {@code plaintext}, {@code pme}, {@code not-parquet} or {@code unknown}
    * @param footerMode {@code plaintext} or {@code encrypted} (PME only)
    * @param algorithm PME algorithm
-   * @param table table bound into the AAD prefix, if any
-   * @param keyMaterial {@code internal} or {@code external}
+   * @param table table bound into the AAD prefix by Pipeseal's writers, if any
+   * @param keyMaterial {@code internal}, {@code external} or {@code explicit} (plain key ids)
    * @param encryptedColumns encrypted column paths, or null if the encrypted footer hides them
    * @param keys every key the file's key material names
    * @param cells columns of Pipeseal envelope cells and the keys they reference (inventory,
    *     sampled; see {@code CellSampler}), or null when not sampled
+   * @param aadPrefix an AAD prefix that is not a Pipeseal table binding (another writer's), as text
+   * @param locationTable inventory only: the table readers expect at the file's location when it
+   *     differs from {@code table} (a copied or moved file), else null
    */
   public record FileInfo(
       String kind,
@@ -55,7 +58,9 @@ public record FileOutcome(String path, Status status, String message, FileInfo i
       String keyMaterial,
       List<String> encryptedColumns,
       List<KeyUse> keys,
-      List<CellColumn> cells)
+      List<CellColumn> cells,
+      String aadPrefix,
+      String locationTable)
       implements Serializable {
     public FileInfo(
         String kind,
@@ -65,13 +70,62 @@ public record FileOutcome(String path, Status status, String message, FileInfo i
         String keyMaterial,
         List<String> encryptedColumns,
         List<KeyUse> keys) {
-      this(kind, footerMode, algorithm, table, keyMaterial, encryptedColumns, keys, null);
+      this(
+          kind,
+          footerMode,
+          algorithm,
+          table,
+          keyMaterial,
+          encryptedColumns,
+          keys,
+          null,
+          null,
+          null);
     }
 
     /** This description with the sampled envelope cells. */
     public FileInfo withCells(List<CellColumn> sampled) {
       return new FileInfo(
-          kind, footerMode, algorithm, table, keyMaterial, encryptedColumns, keys, sampled);
+          kind,
+          footerMode,
+          algorithm,
+          table,
+          keyMaterial,
+          encryptedColumns,
+          keys,
+          sampled,
+          aadPrefix,
+          locationTable);
+    }
+
+    /** This description with a foreign AAD prefix. */
+    public FileInfo withAadPrefix(String prefix) {
+      return new FileInfo(
+          kind,
+          footerMode,
+          algorithm,
+          table,
+          keyMaterial,
+          encryptedColumns,
+          keys,
+          cells,
+          prefix,
+          locationTable);
+    }
+
+    /** This description with the table readers expect at the file's location. */
+    public FileInfo withLocationTable(String expected) {
+      return new FileInfo(
+          kind,
+          footerMode,
+          algorithm,
+          table,
+          keyMaterial,
+          encryptedColumns,
+          keys,
+          cells,
+          aadPrefix,
+          expected);
     }
   }
 }

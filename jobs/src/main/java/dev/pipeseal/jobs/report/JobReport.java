@@ -37,6 +37,8 @@ public final class JobReport {
   private final Map<String, Long> keys = new TreeMap<>();
   private final Map<String, Long> cellKeys = new TreeMap<>();
   private final Map<String, String> registryKeys = new TreeMap<>();
+  private final Map<String, Long> tables = new TreeMap<>();
+  private final Map<String, String> relocated = new TreeMap<>();
   private String cellSampling;
   private long resumed;
   private RewrapReport registry;
@@ -59,6 +61,12 @@ public final class JobReport {
           .map(KeyUse::label)
           .distinct()
           .forEach(k -> keys.merge(k, 1L, Long::sum));
+    }
+    if (o.info() != null && o.info().table() != null) {
+      tables.merge(o.info().table(), 1L, Long::sum);
+      if (o.info().locationTable() != null) {
+        relocated.put(o.info().table(), o.info().locationTable());
+      }
     }
     if (o.info() != null && o.info().cells() != null) {
       java.util.TreeSet<String> named = new java.util.TreeSet<>();
@@ -85,9 +93,26 @@ public final class JobReport {
     return java.util.Collections.unmodifiableMap(registryKeys);
   }
 
+  /** Table id (AAD binding) to the number of files bound to it. */
+  public Map<String, Long> tables() {
+    return java.util.Collections.unmodifiableMap(tables);
+  }
+
+  /**
+   * Tables files are bound to that differ from the table their location reads as (bound table to
+   * that location's table), as inventory finds them: copied or moved lakes.
+   */
+  public Map<String, String> relocated() {
+    return java.util.Collections.unmodifiableMap(relocated);
+  }
+
   /** Registry key id to {@code masterKey@version}, as the key registry records it. */
   public void registryKey(String id, String masterKey) {
     registryKeys.put(id, masterKey);
+  }
+
+  public String command() {
+    return command;
   }
 
   public void resumed(long n) {
@@ -148,6 +173,12 @@ public final class JobReport {
     t.put("resumed", resumed);
     m.put("totals", t);
     m.put("keys", keys);
+    if (!tables.isEmpty()) {
+      m.put("tables", tables);
+    }
+    if (!relocated.isEmpty()) {
+      m.put("relocatedTables", relocated);
+    }
     if (cellSampling != null) {
       m.put("cellKeys", cellKeys);
       m.put("cellSampling", cellSampling);
@@ -161,6 +192,23 @@ public final class JobReport {
     m.put("problems", problems);
     m.put("files", files);
     return m;
+  }
+
+  /**
+   * The JSON document of a run that could not start (no such path, unreadable checkpoint): the
+   * command, exit code 1 and the problem, so {@code --json} output always parses.
+   */
+  public static String failedRun(String command, String path, String problem) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("command", command);
+    m.put("path", path);
+    m.put("exitCode", 1);
+    m.put("problems", List.of(problem));
+    try {
+      return JSON.writeValueAsString(m);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialize a report", e);
+    }
   }
 
   public void write(OutputStream out, String finished) throws IOException {

@@ -4,6 +4,7 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.jobs.inventory.FileInspector;
 import dev.pipeseal.jobs.inventory.InventoryTask;
 import dev.pipeseal.jobs.lake.CorruptFileException;
+import dev.pipeseal.jobs.lake.ExplicitKeys;
 import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
 import dev.pipeseal.jobs.lake.KeyUse;
@@ -62,6 +63,14 @@ public final class RotateTask implements FileTask {
       if (!tail.encrypted()) {
         return new FileOutcome(
             file, Status.SKIPPED, "plaintext file: no key to rotate (reencrypt encrypts it)", info);
+      }
+      if (ExplicitKeys.STORAGE.equals(info.keyMaterial())) {
+        return new FileOutcome(
+            file,
+            Status.SKIPPED,
+            "written with explicit keys (no KMS key to rotate): migrate it to KMS keys with"
+                + " reencrypt and pipeseal.jobs.explicit-keys",
+            info);
       }
       if ("external".equals(info.keyMaterial())) {
         return rotateExternal(context, p, conf, info);

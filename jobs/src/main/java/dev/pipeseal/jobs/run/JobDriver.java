@@ -52,9 +52,10 @@ public final class JobDriver {
     report.resumed(resumed);
     Progress p = new Progress(options.command(), files.size(), System::nanoTime);
     long done = 0;
+    FileTask parquetOnly = new ParquetOnly(task);
     for (int i = 0; i < todo.size(); i += options.batchSize()) {
       List<String> batch = todo.subList(i, Math.min(todo.size(), i + options.batchSize()));
-      List<FileOutcome> outcomes = runner.run(batch, task);
+      List<FileOutcome> outcomes = runner.run(batch, parquetOnly);
       List<String> finished = new ArrayList<>();
       for (FileOutcome o : outcomes) {
         report.add(o);

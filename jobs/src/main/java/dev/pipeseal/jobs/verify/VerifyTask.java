@@ -2,6 +2,7 @@ package dev.pipeseal.jobs.verify;
 
 import dev.pipeseal.jobs.inventory.FileInspector;
 import dev.pipeseal.jobs.inventory.InventoryTask;
+import dev.pipeseal.jobs.lake.ExplicitKeys;
 import dev.pipeseal.jobs.lake.ParquetTail;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.FileInfo;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.crypto.FileDecryptionProperties;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -57,14 +59,20 @@ public final class VerifyTask implements FileTask {
   public static FileInfo check(Path p, Configuration conf) throws IOException {
     FileInfo info = FileInspector.inspect(p, ParquetTail.read(p, conf), conf);
     long expected;
+    FileDecryptionProperties explicitKeys = ExplicitKeys.decryptionFor(p, conf);
+    HadoopReadOptions.Builder options = HadoopReadOptions.builder(conf, p);
+    ParquetReader.Builder<Group> reader =
+        ParquetReader.builder(new GroupReadSupport(), p).withConf(conf);
+    if (explicitKeys != null) {
+      options.withDecryption(explicitKeys);
+      reader.withDecryption(explicitKeys);
+    }
     try (ParquetFileReader r =
-        ParquetFileReader.open(
-            HadoopInputFile.fromPath(p, conf), HadoopReadOptions.builder(conf, p).build())) {
+        ParquetFileReader.open(HadoopInputFile.fromPath(p, conf), options.build())) {
       expected = r.getRecordCount();
     }
     long rows = 0;
-    try (ParquetReader<Group> r =
-        ParquetReader.builder(new GroupReadSupport(), p).withConf(conf).build()) {
+    try (ParquetReader<Group> r = reader.build()) {
       while (r.read() != null) {
         rows++;
       }

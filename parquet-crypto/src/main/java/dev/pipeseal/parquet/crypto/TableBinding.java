@@ -56,6 +56,18 @@ public final class TableBinding {
     return (PREFIX + tableId).getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * The table id an AAD prefix binds a file to, or null when the prefix is not ours (another
+   * writer's, or none): lets tools show where a copied or moved file belongs without any key.
+   */
+  public static String tableId(byte[] aadPrefix) {
+    if (aadPrefix == null) {
+      return null;
+    }
+    String s = new String(aadPrefix, StandardCharsets.UTF_8);
+    return s.startsWith(PREFIX) ? s.substring(PREFIX.length()) : null;
+  }
+
   /** A verifier that accepts only the prefix of {@code tableId}, naming {@code file} on error. */
   public static AADPrefixVerifier verifier(String tableId, Path file) {
     byte[] expected = aadPrefix(tableId);
