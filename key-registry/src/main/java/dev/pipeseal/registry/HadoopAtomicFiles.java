@@ -70,7 +70,53 @@ public final class HadoopAtomicFiles {
       return;
     }
     FileContext fc = FileContext.getFileContext(target.toUri(), conf);
-    fc.rename(tmp, target, Options.Rename.OVERWRITE);
+    try {
+      fc.rename(tmp, target, Options.Rename.OVERWRITE);
+    } catch (IOException e) {
+      // Hadoop's rename with OVERWRITE, where a file system has no atomic one (those reached
+      // through DelegateToFileSystem: object stores), deletes the target and then renames. If the
+      // rename then fails, the checked new version is all there is: move it into place.
+      if (!fs.exists(target) && fs.exists(tmp)) {
+        try {
+          if (fs.rename(tmp, target)) {
+            return;
+          }
+        } catch (IOException again) {
+          e.addSuppressed(again);
+        }
+        throw new IOException(
+            "replacing "
+                + target
+                + " failed after the old version was removed; its checked new version is kept at "
+                + tmp
+                + " (the next run of the job moves it into place)",
+            e);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The file a temporary of {@link #temporaryFor} replaces, or null if {@code tmp} is not such a
+   * temporary.
+   */
+  public static Path targetOf(Path tmp) {
+    String name = tmp.getName();
+    String suffix = ".pipeseal-tmp";
+    int uuidLength = 36;
+    if (!name.startsWith(".") || !name.endsWith(suffix)) {
+      return null;
+    }
+    int end = name.length() - suffix.length() - uuidLength - 1;
+    if (end <= 1 || name.charAt(end) != '.') {
+      return null;
+    }
+    try {
+      UUID.fromString(name.substring(end + 1, name.length() - suffix.length()));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    return new Path(tmp.getParent(), name.substring(1, end));
   }
 
   /**
@@ -111,10 +157,19 @@ public final class HadoopAtomicFiles {
     }
   }
 
-  /** Deletes a temporary file left by a failed step; never throws. */
+  /**
+   * Deletes a temporary file left by a failed step; never throws. Keeps it when the file it was to
+   * replace is gone (a swap interrupted after the old version was removed): it is then the only
+   * version left.
+   */
   public static void discard(Path tmp, Configuration conf) {
     try {
-      rawFileSystem(tmp, conf).delete(tmp, false);
+      Path target = targetOf(tmp);
+      FileSystem fs = rawFileSystem(tmp, conf);
+      if (target != null && !fs.exists(target)) {
+        return;
+      }
+      fs.delete(tmp, false);
     } catch (IOException | RuntimeException ignored) {
       // Hidden and ignored by readers; a later run or an operator removes it.
     }

@@ -1,6 +1,7 @@
 package dev.pipeseal.jobs.run;
 
 import dev.pipeseal.jobs.checkpoint.Checkpoint;
+import dev.pipeseal.jobs.lake.InterruptedSwaps;
 import dev.pipeseal.jobs.lake.LakeListing;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
@@ -18,6 +19,10 @@ import org.apache.hadoop.conf.Configuration;
  * checkpoint is removed when a run leaves nothing failed.
  */
 public final class JobDriver {
+  /** Commands that rewrite files, and so finish swaps an earlier run left half done. */
+  private static final java.util.Set<String> CHANGES_FILES =
+      java.util.Set.of("rotate", "reencrypt");
+
   private final JobOptions options;
   private final FileRunner runner;
   private final Consumer<String> progress;
@@ -37,6 +42,12 @@ public final class JobDriver {
    */
   public void run(FileTask task, boolean checkpointed, JobReport report) throws IOException {
     Configuration conf = JobContext.hadoopConf(options.properties());
+    if (!options.dryRun() && CHANGES_FILES.contains(options.command())) {
+      for (String f : InterruptedSwaps.restore(options.path(), conf)) {
+        progress.accept(
+            options.command() + ": restored " + f + " from a swap an earlier run left unfinished");
+      }
+    }
     List<String> files = LakeListing.dataFiles(options.path(), conf);
     Checkpoint checkpoint =
         checkpointed && !options.dryRun()

@@ -177,7 +177,15 @@ public final class RegistryRewrapper {
 
   private void fail(KeyId id, RuntimeException e) {
     failed++;
-    problems.accept("record " + id + ": " + e.getMessage());
+    // The storage or KMS cause ("No space left on device") is what the operator acts on; our
+    // exceptions and their causes carry no key material.
+    Throwable cause = e.getCause();
+    problems.accept(
+        "record "
+            + id
+            + ": "
+            + e.getMessage()
+            + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage()));
   }
 
   private <T> T await(CompletableFuture<T> future) {

@@ -1,0 +1,53 @@
+package dev.pipeseal.jobs.lake;
+
+import dev.pipeseal.registry.HadoopAtomicFiles;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/**
+ * Finishes swaps a failed run left half done. Where a file system's replace is a delete and a
+ * rename (object stores through Hadoop's {@code FileContext}), a rename that fails after the delete
+ * leaves only the checked new version, as a hidden temporary; {@link HadoopAtomicFiles#discard}
+ * keeps it. The next run that changes the lake moves it into place before listing, so nothing is
+ * lost and the file is processed again like any other.
+ */
+public final class InterruptedSwaps {
+  private InterruptedSwaps() {}
+
+  /**
+   * Moves every hidden swap temporary below {@code root} whose target is missing into place.
+   *
+   * @return the restored files
+   */
+  public static List<String> restore(String root, Configuration conf) throws IOException {
+    Path rootPath = new Path(root);
+    FileSystem fs = rootPath.getFileSystem(conf);
+    FileStatus status = fs.getFileStatus(rootPath);
+    List<String> restored = new ArrayList<>();
+    if (!status.isDirectory()) {
+      return restored;
+    }
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(status.getPath(), true);
+    List<Path> temporaries = new ArrayList<>();
+    while (it.hasNext()) {
+      Path p = it.next().getPath();
+      if (HadoopAtomicFiles.targetOf(p) != null) {
+        temporaries.add(p);
+      }
+    }
+    for (Path tmp : temporaries) {
+      Path target = HadoopAtomicFiles.targetOf(tmp);
+      if (!fs.exists(target) && fs.rename(tmp, target)) {
+        restored.add(target.toString());
+      }
+    }
+    return restored;
+  }
+}
