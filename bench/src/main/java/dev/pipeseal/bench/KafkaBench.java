@@ -52,6 +52,8 @@ final class KafkaBench {
   // -Dbench.kafka.partitions=N: with one partition the classic consumer fetches only after the
   // last fetch is drained, so fetch latency and record processing add up instead of overlapping.
   private static final int PARTITIONS = Integer.getInteger("bench.kafka.partitions", 1);
+  // Where localKeys() puts the registry that the compact side writes to and reads from.
+  private static final String REGISTRY_DIR = "bench.registry";
   private static final String ALL_CASES =
       "serialize,deserialize,produce,produce-acks-all,consume,bytes,remote";
 
@@ -131,7 +133,22 @@ final class KafkaBench {
             "ours",
             producer(bootstrap, kms, acks, EncryptingSerializer.class),
             consumer(bootstrap, kms, DecryptingDeserializer.class)));
+    Map<String, Object> compact = compact(kms);
+    sides.add(
+        new Side(
+            "ours-compact",
+            producer(bootstrap, compact, acks, EncryptingSerializer.class),
+            consumer(bootstrap, compact, DecryptingDeserializer.class)));
     return sides;
+  }
+
+  /** Ours with registry key references (8-byte ids into a registry in a local directory). */
+  private static Map<String, Object> compact(Map<String, Object> kms) {
+    Map<String, Object> c = new HashMap<>(kms);
+    c.put("pipeseal.key-references", "registry");
+    c.put("pipeseal.registry", kms.get(REGISTRY_DIR));
+    c.remove(REGISTRY_DIR);
+    return c;
   }
 
   // --- serialize-1k ---------------------------------------------------------------------------
@@ -147,19 +164,22 @@ final class KafkaBench {
     }
     Map<String, Object> cfg = new HashMap<>(kms);
     cfg.put("pipeseal.value.serializer", StringSerializer.class.getName());
+    Map<String, Object> compactCfg = compact(cfg);
     try (EncryptingSerializer<String> ours = new EncryptingSerializer<>();
+        EncryptingSerializer<String> compact = new EncryptingSerializer<>();
         NaiveSerde.NaiveSerializer<String> naive =
             new NaiveSerde.NaiveSerializer<>(new StringSerializer());
         StringSerializer inner = new StringSerializer()) {
       ours.configure(cfg, false);
+      compact.configure(compactCfg, false);
       naive.configure(cfg, false);
       inner.configure(cfg, false);
-      List<Serializer<String>> sides = List.of(inner, naive, ours);
-      double[][] ns = new double[3][rounds];
+      List<Serializer<String>> sides = List.of(inner, naive, ours, compact);
+      double[][] ns = new double[4][rounds];
       long sink = 0;
       for (int r = -3; r < rounds; r++) { // three warm-up rounds
-        for (int k = 0; k < 3; k++) {
-          int s = Math.floorMod(r + k, 3);
+        for (int k = 0; k < 4; k++) {
+          int s = Math.floorMod(r + k, 4);
           Serializer<String> ser = sides.get(s);
           long t0 = THREADS.getCurrentThreadCpuTime();
           for (int i = 0; i < n; i++) {
@@ -172,6 +192,9 @@ final class KafkaBench {
       }
       reportNs("kafka.serialize-1k", ns[2], ns[0]);
       reportNs("kafka.serialize-1k-vs-naive", ns[2], ns[1]);
+      reportNs("kafka.serialize-1k-compact-vs-naive", ns[3], ns[1]);
+      BenchReport.value(
+          "kafka.serialize-1k.compact-cpu-ns", BenchReport.median(ns[3]), "ns/record");
       BenchReport.value("kafka.serialize-1k.ours-cpu-ns", BenchReport.median(ns[2]), "ns/record");
       BenchReport.value("kafka.serialize-1k.naive-cpu-ns", BenchReport.median(ns[1]), "ns/record");
       BenchReport.value("kafka.serialize-1k.inner-cpu-ns", BenchReport.median(ns[0]), "ns/record");
@@ -208,13 +231,19 @@ final class KafkaBench {
     ByteBuffer[] plain = new ByteBuffer[count];
     ByteBuffer[] sealed = new ByteBuffer[count];
     ByteBuffer[] naiveSealed = new ByteBuffer[count];
+    ByteBuffer[] compactSealed = new ByteBuffer[count];
     RecordHeaders[] marked = new RecordHeaders[count];
+    Map<String, Object> compactCfg = compact(cfg);
     try (EncryptingSerializer<byte[]> ser = new EncryptingSerializer<>();
+        EncryptingSerializer<byte[]> compactSer = new EncryptingSerializer<>();
+        DecryptingDeserializer<byte[]> compact = new DecryptingDeserializer<>();
         NaiveSerde.NaiveSerializer<byte[]> naiveSer = new NaiveSerde.NaiveSerializer<>();
         DecryptingDeserializer<byte[]> ours = new DecryptingDeserializer<>();
         NaiveSerde.NaiveDeserializer naive = new NaiveSerde.NaiveDeserializer();
         ByteArrayDeserializer inner = new ByteArrayDeserializer()) {
       ser.configure(cfg, false);
+      compactSer.configure(compactCfg, false);
+      compact.configure(compactCfg, false);
       naiveSer.configure(cfg, false);
       ours.configure(cfg, false);
       naive.configure(cfg, false);
@@ -223,17 +252,18 @@ final class KafkaBench {
         plain[i] = inFetchBuffer(values[i]);
         sealed[i] = inFetchBuffer(ser.serialize("bench", marked[i], values[i]));
         naiveSealed[i] = inFetchBuffer(naiveSer.serialize("bench", EMPTY, values[i]));
+        compactSealed[i] = inFetchBuffer(compactSer.serialize("bench", EMPTY, values[i]));
       }
-      List<Deserializer<byte[]>> sides = List.of(inner, naive, ours);
-      List<ByteBuffer[]> inputs = List.of(plain, naiveSealed, sealed);
-      double[][] ns = new double[3][rounds];
+      List<Deserializer<byte[]>> sides = List.of(inner, naive, ours, compact);
+      List<ByteBuffer[]> inputs = List.of(plain, naiveSealed, sealed, compactSealed);
+      double[][] ns = new double[4][rounds];
       long sink = 0;
       for (int r = -3; r < rounds; r++) { // three warm-up rounds
-        for (int k = 0; k < 3; k++) {
-          int s = Math.floorMod(r + k, 3);
+        for (int k = 0; k < 4; k++) {
+          int s = Math.floorMod(r + k, 4);
           Deserializer<byte[]> d = sides.get(s);
           ByteBuffer[] in = inputs.get(s);
-          RecordHeaders[] hs = s == 2 ? marked : null;
+          RecordHeaders[] hs = s >= 2 ? marked : null;
           long t0 = THREADS.getCurrentThreadCpuTime();
           for (int i = 0; i < n; i++) {
             int j = i & (count - 1);
@@ -246,6 +276,9 @@ final class KafkaBench {
       }
       reportNs("kafka.deserialize-1k", ns[2], ns[0]);
       reportNs("kafka.deserialize-1k-vs-naive", ns[2], ns[1]);
+      reportNs("kafka.deserialize-1k-compact-vs-naive", ns[3], ns[1]);
+      BenchReport.value(
+          "kafka.deserialize-1k.compact-cpu-ns", BenchReport.median(ns[3]), "ns/record");
       BenchReport.value("kafka.deserialize-1k.ours-cpu-ns", BenchReport.median(ns[2]), "ns/record");
       BenchReport.value(
           "kafka.deserialize-1k.naive-cpu-ns", BenchReport.median(ns[1]), "ns/record");
@@ -273,14 +306,26 @@ final class KafkaBench {
    */
   private static void recordOverhead(Map<String, Object> kms, byte[][] values) {
     try (EncryptingSerializer<byte[]> ours = new EncryptingSerializer<>();
+        EncryptingSerializer<byte[]> compact = new EncryptingSerializer<>();
         NaiveSerde.NaiveSerializer<byte[]> naive = new NaiveSerde.NaiveSerializer<>()) {
       ours.configure(kms, false);
+      compact.configure(compact(kms), false);
       naive.configure(kms, false);
       RecordHeaders h = new RecordHeaders();
       byte[] sealed = ours.serialize("bench", h, values[0]);
       int plain = recordBytes(values[0].length, new Header[0]);
       BenchReport.value(
           "kafka.record-overhead-bytes", recordBytes(sealed.length, h.toArray()) - plain, "bytes");
+      RecordHeaders hc = new RecordHeaders();
+      byte[] sealedCompact = compact.serialize("bench", hc, values[0]);
+      BenchReport.value(
+          "kafka.record-overhead-bytes-compact",
+          recordBytes(sealedCompact.length, hc.toArray()) - plain,
+          "bytes");
+      BenchReport.value(
+          "kafka.envelope-overhead-bytes-compact",
+          sealedCompact.length - values[0].length,
+          "bytes");
       byte[] n = naive.serialize("bench", EMPTY, values[0]);
       BenchReport.value(
           "kafka.record-overhead-bytes.naive",
@@ -344,6 +389,7 @@ final class KafkaBench {
     double[][][] res = produceRounds(admin, sides, values, n, rounds);
     reportPair(name + variant, res, 2, 0);
     reportPair(name + "-vs-naive" + variant, res, 2, 1);
+    reportPair(name + "-compact-vs-naive" + variant, res, 3, 1);
   }
 
   /**
@@ -469,6 +515,7 @@ final class KafkaBench {
     }
     reportPair(name + variant, res, 2, 0);
     reportPair(name + "-vs-naive" + variant, res, 2, 1);
+    reportPair(name + "-compact-vs-naive" + variant, res, 3, 1);
   }
 
   /**
@@ -588,6 +635,7 @@ final class KafkaBench {
     }
     Map<String, Object> out = new HashMap<>(p);
     out.put("pipeseal.master-key", "bench");
+    out.put(REGISTRY_DIR, dir.resolve("registry").toString());
     byte[] naiveKey = new byte[32];
     new java.security.SecureRandom().nextBytes(naiveKey);
     out.put(NaiveSerde.KEY, java.util.Base64.getEncoder().encodeToString(naiveKey));
