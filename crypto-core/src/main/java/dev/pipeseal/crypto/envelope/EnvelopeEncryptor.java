@@ -39,6 +39,12 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   private final ThreadLocal<WriterState> states =
       ThreadLocal.withInitial(() -> new WriterState(CallerNonceGcm.newSession()));
   private final AtomicBoolean closed = new AtomicBoolean();
+  // The first thread to seal (a producer's sending thread) keeps its stream here and skips the
+  // thread-local lookup, which probes the thread's whole map when it holds many thread-locals (a
+  // quarter of the Kafka serializer's CPU in one profile). firstState is written before the
+  // volatile firstThread, read after it, and used only by that thread.
+  private volatile Thread firstThread;
+  private WriterState firstState;
 
   /**
    * One writer stream (per thread, or per {@link Writer}): nonce = prefix(12) || salt(8) ||
@@ -258,7 +264,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   }
 
   private int seal(byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
-    return seal(states.get(), in, off, len, context, out, outOff);
+    return seal(state(), in, off, len, context, out, outOff);
   }
 
   private int seal(
@@ -299,6 +305,24 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         throw new IllegalStateException(alg.toString());
     }
     return total;
+  }
+
+  private WriterState state() {
+    Thread t = Thread.currentThread();
+    if (t == firstThread) {
+      return firstState;
+    }
+    if (firstThread == null) {
+      synchronized (this) {
+        if (firstThread == null) {
+          WriterState st = new WriterState(CallerNonceGcm.newSession());
+          firstState = st;
+          firstThread = t;
+          return st;
+        }
+      }
+    }
+    return states.get();
   }
 
   /** Next nonce of this thread's stream; draws a fresh prefix when the counter is used up. */
