@@ -3,6 +3,8 @@ package dev.pipeseal.envelope;
 import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
+import dev.pipeseal.crypto.envelope.KeyReference;
+import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.kms.DataKeyPair;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -26,8 +28,10 @@ import java.util.function.LongSupplier;
  * <p>When the KMS is down the writer keeps using the current DEK up to its limits, then fails
  * encryptions with {@link DataKeyUnavailableException}; it never returns anything unencrypted.
  *
- * <p>Thread-safe; one per producer (or task) and master key. Every DEK is written inline (the
- * wrapped key travels in each envelope), so readers need only KMS access.
+ * <p>Thread-safe; one per producer (or task) and master key. DEKs are referenced inline (the
+ * wrapped key travels in each envelope, so readers need only KMS access) or by registry id (8
+ * bytes; readers need the registry too). A registry id is registered, durably, by the background
+ * fetch before the DEK seals its first value, so no envelope ever names an id that is not stored.
  */
 public final class RotatingEnvelopeWriter implements EnvelopeWriter {
   // After a failed fetch, callers fail fast for this long instead of each waiting maxWait.
@@ -37,12 +41,13 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
   private final String masterKey;
   private final Algorithm algorithm;
   private final DekLimits limits;
+  private final KeyReferenceKind referenceKind;
   private final LongSupplier nanoClock;
   private final ExecutorService fetcher;
   private final Object rotationLock = new Object();
 
   private volatile Generation current;
-  private volatile CompletableFuture<DataKeyPair> next;
+  private volatile CompletableFuture<NextKey> next;
   private volatile long nextFailedAt;
   private final AtomicLong generations = new AtomicLong();
   private volatile boolean closed;
@@ -88,11 +93,20 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
     }
   }
 
+  /** A fetched DEK and the reference its envelopes will carry (registered if by id). */
+  private record NextKey(DataKeyPair pair, KeyReference reference) implements AutoCloseable {
+    @Override
+    public void close() {
+      pair.close();
+    }
+  }
+
   private RotatingEnvelopeWriter(
       EnvelopeKeys keys,
       String masterKey,
       Algorithm algorithm,
       DekLimits limits,
+      KeyReferenceKind referenceKind,
       LongSupplier nanoClock) {
     this.keys = Objects.requireNonNull(keys, "keys");
     this.masterKey = Objects.requireNonNull(masterKey, "masterKey");
@@ -103,6 +117,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
           "rotating writers are randomized; use FixedKeyEnvelopeWriter for " + algorithm);
     }
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.referenceKind = Objects.requireNonNull(referenceKind, "referenceKind");
     this.nanoClock = nanoClock;
     this.fetcher =
         Executors.newSingleThreadExecutor(
@@ -122,6 +137,20 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
     return start(keys, masterKey, Algorithm.XAES_256_GCM, limits, System::nanoTime);
   }
 
+  /**
+   * As {@link #start(EnvelopeKeys, String, DekLimits)}, with envelopes that reference their DEK
+   * {@code referenceKind}: {@link KeyReferenceKind#REGISTRY_KEY_ID} needs {@code keys} with a
+   * registry.
+   */
+  public static RotatingEnvelopeWriter start(
+      EnvelopeKeys keys, String masterKey, DekLimits limits, KeyReferenceKind referenceKind) {
+    RotatingEnvelopeWriter w =
+        new RotatingEnvelopeWriter(
+            keys, masterKey, Algorithm.XAES_256_GCM, limits, referenceKind, System::nanoTime);
+    w.prefetch();
+    return w;
+  }
+
   /** As {@link #start(EnvelopeKeys, String, DekLimits)} with an algorithm and a clock (tests). */
   public static RotatingEnvelopeWriter start(
       EnvelopeKeys keys,
@@ -130,7 +159,8 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       DekLimits limits,
       LongSupplier nanoClock) {
     RotatingEnvelopeWriter w =
-        new RotatingEnvelopeWriter(keys, masterKey, algorithm, limits, nanoClock);
+        new RotatingEnvelopeWriter(
+            keys, masterKey, algorithm, limits, KeyReferenceKind.INLINE_WRAPPED_KEY, nanoClock);
     w.prefetch();
     return w;
   }
@@ -160,7 +190,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
 
   /** Whether the next DEK has been fetched and waits to take over (for tests and metrics). */
   public boolean nextKeyReady() {
-    CompletableFuture<DataKeyPair> pending = next;
+    CompletableFuture<NextKey> pending = next;
     return pending != null && pending.isDone() && !pending.isCompletedExceptionally();
   }
 
@@ -177,7 +207,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
           long n = g.used.incrementAndGet();
           long now = nanoClock.getAsLong();
           if (n <= g.maxValues && now - g.expiresAtNanos < 0) {
-            CompletableFuture<DataKeyPair> pending = next;
+            CompletableFuture<NextKey> pending = next;
             if ((n >= g.prefetchValues || now - g.prefetchAtNanos >= 0)
                 && (pending == null || pending.isCompletedExceptionally())) {
               prefetch();
@@ -197,13 +227,13 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       if (current != spent || closed) {
         return; // another thread rotated (or closed) meanwhile
       }
-      CompletableFuture<DataKeyPair> pending = next;
+      CompletableFuture<NextKey> pending = next;
       if (pending == null
           || (pending.isCompletedExceptionally()
               && nanoClock.getAsLong() - nextFailedAt >= FAILURE_HOLD_NANOS)) {
         pending = prefetch();
       }
-      DataKeyPair pair;
+      NextKey pair;
       try {
         pair = pending.get(limits.maxWait().toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
@@ -217,8 +247,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       Generation fresh;
       try (pair) {
         EnvelopeEncryptor enc =
-            EnvelopeEncryptor.create(
-                pair.plaintext(), algorithm, keys.inlineReference(pair.wrapped()));
+            EnvelopeEncryptor.create(pair.pair().plaintext(), algorithm, pair.reference());
         fresh = new Generation(enc, limits, nanoClock.getAsLong());
       }
       next = null;
@@ -236,15 +265,14 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
   }
 
   /** Starts fetching the next DEK in the background unless a fetch is already under way. */
-  private synchronized CompletableFuture<DataKeyPair> prefetch() {
-    CompletableFuture<DataKeyPair> pending = next;
+  private synchronized CompletableFuture<NextKey> prefetch() {
+    CompletableFuture<NextKey> pending = next;
     if (pending != null
         && !(pending.isCompletedExceptionally()
             && nanoClock.getAsLong() - nextFailedAt >= FAILURE_HOLD_NANOS)) {
       return pending;
     }
-    CompletableFuture<DataKeyPair> f =
-        CompletableFuture.supplyAsync(() -> keys.generate(masterKey), fetcher);
+    CompletableFuture<NextKey> f = CompletableFuture.supplyAsync(this::fetch, fetcher);
     f.whenComplete(
         (pair, err) -> {
           if (err != null) {
@@ -253,6 +281,21 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
         });
     next = f;
     return f;
+  }
+
+  /** On the fetcher thread: a new DEK and its reference; a registry id is durable on return. */
+  private NextKey fetch() {
+    DataKeyPair pair = keys.generate(masterKey);
+    try {
+      KeyReference ref =
+          referenceKind == KeyReferenceKind.REGISTRY_KEY_ID
+              ? keys.registryReference(pair.wrapped())
+              : keys.inlineReference(pair.wrapped());
+      return new NextKey(pair, ref);
+    } catch (RuntimeException e) {
+      pair.close();
+      throw e;
+    }
   }
 
   @Override
@@ -267,10 +310,10 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       if (g != null) {
         g.retire();
       }
-      CompletableFuture<DataKeyPair> pending = next;
+      CompletableFuture<NextKey> pending = next;
       next = null;
       if (pending != null) {
-        pending.thenAccept(DataKeyPair::close);
+        pending.thenAccept(NextKey::close);
       }
       fetcher.shutdown();
     }

@@ -27,12 +27,13 @@ public final class EnvelopeDecryptor implements AutoCloseable {
   private final DataKey key;
   private final XaesGcm xaes;
   private final AesSiv siv;
+  // Each thread's state owns its cipher: one thread-local lookup per value, not two.
   private final ThreadLocal<ReaderState> states =
-      ThreadLocal.withInitial(() -> new ReaderState(null));
+      ThreadLocal.withInitial(() -> new ReaderState(CallerNonceGcm.newSession()));
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private static final class ReaderState {
-    // A Reader's own cipher; null for per-thread state, which shares the thread's cipher.
+    // The state's own cipher (a Reader's, or one thread's per-thread state).
     final CallerNonceGcm.Session session;
     final byte[][] prefixes = new byte[CACHED_SUBKEYS][];
     final CallerNonceGcm[] subkeys = new CallerNonceGcm[CACHED_SUBKEYS];
@@ -251,9 +252,8 @@ public final class EnvelopeDecryptor implements AutoCloseable {
           byte[] aad = st.gcmAad(h, context);
           int ctOff = body + XaesGcm.NONCE_BYTES;
           int ctLen = bodyLen - XaesGcm.NONCE_BYTES;
-          return st.session != null
-              ? subkey.open(st.session, in, body + 12, 12, aad, null, in, ctOff, ctLen, out, outOff)
-              : subkey.open(in, body + 12, 12, aad, null, in, ctOff, ctLen, out, outOff);
+          return subkey.open(
+              st.session, in, body + 12, 12, aad, null, in, ctOff, ctLen, out, outOff);
         case AES_SIV:
           if (st.sivHeader != h || st.sivContext == null || !st.sivContext.sameBytes(context)) {
             st.sivAd = siv.prepare(hdr, ctx);

@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * @param dekLimits DEK reuse limits of randomized writers
  * @param plaintext what a reader does with records that are not encrypted
  * @param context name bound into the AAD instead of the topic, or null to use the topic
+ * @param keyReferences how randomized writers' envelopes name their DEK
+ * @param registry key registry location, or null (readers resolve registry ids through it)
+ * @param registryOptions options of the registry ({@code pipeseal.registry.*}, without prefix)
  */
 public record SerdeConfig(
     boolean isKey,
@@ -53,12 +56,16 @@ public record SerdeConfig(
     List<String> fields,
     DekLimits dekLimits,
     PlaintextPolicy plaintext,
-    String context) {
+    String context,
+    KeyReferences keyReferences,
+    String registry,
+    Map<String, String> registryOptions) {
 
   /** Prefix of every Pipeseal property. */
   public static final String PREFIX = "pipeseal.";
 
   private static final String KMS_PREFIX = PREFIX + "kms.";
+  private static final String REGISTRY_PREFIX = PREFIX + "registry.";
   // Kafka topic names are [a-zA-Z0-9._-]; a context override follows the same rule so that the
   // AAD conventions (topic, topic#key, topic/pointer) stay unambiguous.
   private static final Pattern TOPIC_LIKE = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -138,6 +145,21 @@ public record SerdeConfig(
               c -> TOPIC_LIKE.matcher(c).matches(),
               "must look like a topic name ([a-zA-Z0-9._-], 1..249 chars)");
 
+  public static final Property<KeyReferences> KEY_REFERENCES =
+      Property.choice(
+          "key-references",
+          KeyReferences.class,
+          KeyReferences.INLINE,
+          "How randomized writers' envelopes name their DEK: inline (the wrapped DEK in every"
+              + " record) or registry (an 8-byte id into pipeseal.registry).");
+  public static final Property<String> REGISTRY =
+      Property.string(
+          "registry",
+          null,
+          "Key registry location (a directory or file-system URI) for registry key references;"
+              + " readers of such records need it too. Needs pipeseal-key-registry on the"
+              + " classpath; options go under pipeseal.registry.*.");
+
   /**
    * Every serde property, relative to {@value #PREFIX}; each may be set per side as {@code
    * pipeseal.key.NAME} or {@code pipeseal.value.NAME}.
@@ -159,12 +181,17 @@ public record SerdeConfig(
               DEK_PREFETCH_AT,
               DEK_MAX_WAIT,
               PLAINTEXT,
-              CONTEXT)
-          .withPassThrough("kms.", "the KMS bridge (pipeseal.kms.*, shared by both sides)");
+              CONTEXT,
+              KEY_REFERENCES,
+              REGISTRY)
+          .withPassThrough("kms.", "the KMS bridge (pipeseal.kms.*, shared by both sides)")
+          .withPassThrough(
+              "registry.", "the key registry (pipeseal.registry.*, e.g. store, cache-size)");
 
   public SerdeConfig {
     kmsProperties = Map.copyOf(kmsProperties);
     fields = List.copyOf(fields);
+    registryOptions = Map.copyOf(registryOptions);
   }
 
   /** The side this configures, as used in property names and messages: "key" or "value". */
@@ -195,6 +222,12 @@ public record SerdeConfig(
             .validate(PROPERTIES);
     Map<String, String> kms = new TreeMap<>();
     all.scoped(KMS_PREFIX).asMap().forEach((k, v) -> kms.put(KMS_PREFIX + k, v));
+    Map<String, String> registryOptions = new TreeMap<>(all.scoped(REGISTRY_PREFIX).asMap());
+    KeyReferences refs = r.get(KEY_REFERENCES);
+    String registry = r.get(REGISTRY);
+    if (refs == KeyReferences.REGISTRY && registry == null) {
+      throw r.invalid(KEY_REFERENCES, "is registry, which needs " + PREFIX + REGISTRY.name());
+    }
 
     EncryptionMode mode = r.get(MODE);
     boolean deterministic = r.isSet(DETERMINISTIC) ? r.get(DETERMINISTIC) : isKey;
@@ -230,7 +263,10 @@ public record SerdeConfig(
         new DekLimits(
             r.get(DEK_MAX_VALUES), r.get(DEK_MAX_AGE), r.get(DEK_PREFETCH_AT), r.get(DEK_MAX_WAIT)),
         r.get(PLAINTEXT),
-        r.get(CONTEXT));
+        r.get(CONTEXT),
+        refs,
+        registry,
+        registryOptions);
   }
 
   private static double fraction(String text) {

@@ -4,24 +4,71 @@ import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
+import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.kms.registry.KeyRegistryService;
+import dev.pipeseal.kms.registry.RegistryException;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
- * A deserializer's {@link EnvelopeReader} (open keys, last-header fast path) and its lease on the
- * JVM's shared KMS bridge; closing it closes the reader and releases the lease.
+ * A deserializer's {@link EnvelopeReader} (open keys, last-header fast path), its lease on the
+ * JVM's shared KMS bridge and, when {@code pipeseal.registry} is set, the key registry that
+ * resolves registry key references (by id, cached); closing it closes all three.
  */
 public final class LeasedEnvelopeReader implements AutoCloseable {
   private final SharedKmsBridges.Lease lease;
+  private final KeyRegistry registry;
   private final EnvelopeReader reader;
 
-  private LeasedEnvelopeReader(SharedKmsBridges.Lease lease) {
+  private LeasedEnvelopeReader(SharedKmsBridges.Lease lease, KeyRegistry registry) {
     this.lease = lease;
-    this.reader = new EnvelopeReader(EnvelopeKeys.inline(lease.bridge()));
+    this.registry = registry;
+    this.reader =
+        new EnvelopeReader(
+            registry == null
+                ? EnvelopeKeys.inline(lease.bridge())
+                : EnvelopeKeys.withRegistry(lease.bridge(), registry));
   }
 
   /** Leases the bridge for {@code config}'s {@code pipeseal.kms.*} settings. */
   public static LeasedEnvelopeReader open(SerdeConfig config) {
     config.requireKms();
-    return new LeasedEnvelopeReader(SharedKmsBridges.acquire(config.kmsProperties()));
+    SharedKmsBridges.Lease lease = SharedKmsBridges.acquire(config.kmsProperties());
+    KeyRegistry registry = null;
+    try {
+      if (config.registry() != null) {
+        registry = openRegistry(config);
+      }
+      return new LeasedEnvelopeReader(lease, registry);
+    } catch (RuntimeException e) {
+      closeQuietly(registry, e);
+      lease.close();
+      throw e;
+    }
+  }
+
+  /** Opens {@code pipeseal.registry} through the registry module found on the classpath. */
+  static KeyRegistry openRegistry(SerdeConfig config) {
+    try {
+      return KeyRegistryService.load(
+          config.registry(), config.registryOptions(), LeasedEnvelopeReader.class.getClassLoader());
+    } catch (RegistryException | IllegalArgumentException e) {
+      throw new ConfigException(
+          config.name(SerdeConfig.REGISTRY), config.registry(), e.getMessage());
+    }
+  }
+
+  static void closeRegistry(KeyRegistry registry) {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  static void closeQuietly(KeyRegistry registry, RuntimeException pending) {
+    try {
+      closeRegistry(registry);
+    } catch (RuntimeException e) {
+      pending.addSuppressed(e);
+    }
   }
 
   public EnvelopeReader reader() {
@@ -33,7 +80,11 @@ public final class LeasedEnvelopeReader implements AutoCloseable {
     try {
       reader.close();
     } finally {
-      lease.close();
+      try {
+        closeRegistry(registry);
+      } finally {
+        lease.close();
+      }
     }
   }
 }

@@ -1,26 +1,32 @@
 package dev.pipeseal.kafka.keys;
 
 import dev.pipeseal.crypto.envelope.Algorithm;
+import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.envelope.FixedKeyEnvelopeWriter;
 import dev.pipeseal.envelope.RotatingEnvelopeWriter;
+import dev.pipeseal.kafka.config.KeyReferences;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
+import dev.pipeseal.kms.registry.KeyRegistry;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * A serializer's envelope writer and its lease on the JVM's shared KMS bridge; closing it closes
- * the writer and releases the lease (the last user of a bridge closes it).
+ * A serializer's envelope writer, its lease on the JVM's shared KMS bridge and, for registry key
+ * references, its key registry; closing it closes the writer, then the registry, and releases the
+ * lease (the last user of a bridge closes it).
  */
 public final class LeasedEnvelopeWriter implements AutoCloseable {
   private final SharedKmsBridges.Lease lease;
+  private final KeyRegistry registry;
   private final EnvelopeWriter writer;
   private final String keyName;
 
   private LeasedEnvelopeWriter(
-      SharedKmsBridges.Lease lease, EnvelopeWriter writer, String keyName) {
+      SharedKmsBridges.Lease lease, KeyRegistry registry, EnvelopeWriter writer, String keyName) {
     this.lease = lease;
+    this.registry = registry;
     this.writer = writer;
     this.keyName = keyName;
   }
@@ -33,8 +39,15 @@ public final class LeasedEnvelopeWriter implements AutoCloseable {
   public static LeasedEnvelopeWriter open(SerdeConfig config) {
     config.requireWriterSettings();
     SharedKmsBridges.Lease lease = SharedKmsBridges.acquire(config.kmsProperties());
+    KeyRegistry registry = null;
     try {
       EnvelopeKeys keys = EnvelopeKeys.inline(lease.bridge());
+      // Deterministic envelopes keep their configured DEK inline: every producer must write the
+      // same bytes, and a registry id would differ per registration.
+      if (!config.deterministic() && config.keyReferences() == KeyReferences.REGISTRY) {
+        registry = LeasedEnvelopeReader.openRegistry(config);
+        keys = EnvelopeKeys.withRegistry(lease.bridge(), registry);
+      }
       if (config.deterministic()) {
         FixedKeyEnvelopeWriter w;
         try {
@@ -43,12 +56,19 @@ public final class LeasedEnvelopeWriter implements AutoCloseable {
           throw new ConfigException(
               config.name(SerdeConfig.DETERMINISTIC_DEK), null, e.getMessage());
         }
-        return new LeasedEnvelopeWriter(lease, w, w.keyName());
+        return new LeasedEnvelopeWriter(lease, null, w, w.keyName());
       }
       RotatingEnvelopeWriter w =
-          RotatingEnvelopeWriter.start(keys, config.masterKey(), config.dekLimits());
-      return new LeasedEnvelopeWriter(lease, w, config.masterKey());
+          RotatingEnvelopeWriter.start(
+              keys,
+              config.masterKey(),
+              config.dekLimits(),
+              registry == null
+                  ? KeyReferenceKind.INLINE_WRAPPED_KEY
+                  : KeyReferenceKind.REGISTRY_KEY_ID);
+      return new LeasedEnvelopeWriter(lease, registry, w, config.masterKey());
     } catch (RuntimeException e) {
+      LeasedEnvelopeReader.closeQuietly(registry, e);
       lease.close();
       throw e;
     }
@@ -68,7 +88,11 @@ public final class LeasedEnvelopeWriter implements AutoCloseable {
     try {
       writer.close();
     } finally {
-      lease.close();
+      try {
+        LeasedEnvelopeReader.closeRegistry(registry);
+      } finally {
+        lease.close();
+      }
     }
   }
 }

@@ -87,6 +87,7 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
       return open(
           topic, headers, data.array(), data.arrayOffset() + data.position(), data.remaining());
     }
+    // The consumer's fetch buffers are heap buffers; a direct one (another caller) is copied once.
     byte[] copy = new byte[data.remaining()];
     data.duplicate().get(copy);
     return open(topic, headers, copy, 0, copy.length);

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * The record header that marks an encrypted value ({@code pipeseal.enc=v1}) or key ({@code
@@ -22,6 +23,10 @@ public final class EncryptionHeaders {
 
   private static final byte[] V1_BYTES = V1.getBytes(StandardCharsets.US_ASCII);
 
+  // One immutable header object per side, added to every record: no per-record allocation.
+  private static final Header VALUE_V1 = new RecordHeader(VALUE, V1_BYTES);
+  private static final Header KEY_V1 = new RecordHeader(KEY, V1_BYTES);
+
   private EncryptionHeaders() {}
 
   public static String name(boolean isKey) {
@@ -32,8 +37,11 @@ public final class EncryptionHeaders {
   static void mark(Headers headers, boolean isKey) {
     if (headers != null) {
       String name = name(isKey);
-      headers.remove(name);
-      headers.add(name, V1_BYTES);
+      // lastHeader scans without allocating; remove() always builds an iterator.
+      if (headers.lastHeader(name) != null) {
+        headers.remove(name);
+      }
+      headers.add(isKey ? KEY_V1 : VALUE_V1);
     }
   }
 
