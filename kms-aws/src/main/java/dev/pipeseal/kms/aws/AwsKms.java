@@ -43,6 +43,7 @@ import software.amazon.awssdk.services.kms.KmsClientBuilder;
 import software.amazon.awssdk.services.kms.model.AliasListEntry;
 import software.amazon.awssdk.services.kms.model.DataKeySpec;
 import software.amazon.awssdk.services.kms.model.DecryptResponse;
+import software.amazon.awssdk.services.kms.model.EncryptResponse;
 import software.amazon.awssdk.services.kms.model.GenerateDataKeyResponse;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
 import software.amazon.awssdk.services.kms.model.KeySpec;
@@ -237,6 +238,35 @@ public final class AwsKms implements Kms, KmsAdmin {
                           .destinationEncryptionContext(context(name)));
           return new WrappedKey(
               providerId(), name, label, ALGORITHM, r.ciphertextBlob().asByteArray());
+        });
+  }
+
+  /**
+   * {@code Encrypt} of an existing DEK (a key migrated from another provider), bound to the master
+   * key name like a generated one, so {@link #unwrap} and {@link #rewrap} treat both alike. The
+   * DEK's bytes are lent for the call only and zeroed when it returns.
+   */
+  @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    return call(
+        masterKeyName,
+        "wrap",
+        () -> {
+          KeyVersion version = version(masterKeyName, false);
+          EncryptResponse r =
+              dek.withMaterial(
+                  material ->
+                      client.encrypt(
+                          b ->
+                              b.keyId(version.arn())
+                                  .plaintext(SdkBytes.fromByteArrayUnsafe(material))
+                                  .encryptionContext(context(masterKeyName))));
+          return new WrappedKey(
+              providerId(),
+              masterKeyName,
+              Integer.toString(version.version()),
+              ALGORITHM,
+              r.ciphertextBlob().asByteArray());
         });
   }
 
@@ -474,8 +504,14 @@ public final class AwsKms implements Kms, KmsAdmin {
           () -> {
             try {
               result.complete(body.run());
-            } catch (Throwable e) {
+            } catch (RuntimeException e) {
+              // Typed, with the SDK's exception as the cause.
               result.completeExceptionally(AwsErrors.map(e, keyName, operation));
+            } catch (Error e) {
+              // Not a KMS answer: the caller sees the Error itself, and the worker thread dies
+              // with it (uncaught handler) instead of it turning into a retryable KmsException.
+              result.completeExceptionally(e);
+              throw e;
             }
           });
     } catch (RejectedExecutionException e) {
