@@ -10,6 +10,7 @@ import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
+import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.secret.SecretSource;
@@ -76,7 +77,6 @@ public final class AwsKms implements Kms, KmsAdmin {
       Pattern.compile(
           "mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final Pattern ARN = Pattern.compile("arn:aws[a-z-]*:kms:([a-z0-9-]+):\\d+:.+");
-  private static final Pattern ALIAS_NAME = Pattern.compile("[a-zA-Z0-9/_-]{1,250}");
 
   private final AwsKmsConfig config;
   private final KmsClient client;
@@ -378,11 +378,19 @@ public final class AwsKms implements Kms, KmsAdmin {
         || KEY_ID.matcher(masterKeyName).matches()) {
       return masterKeyName;
     }
-    if (!ALIAS_NAME.matcher(masterKeyName).matches()) {
+    // A bare name follows the common rule, narrowed: AWS alias names cannot hold '.'.
+    MasterKeyNames.check(
+        AwsKmsService.PROVIDER_ID,
+        masterKeyName,
+        MasterKeyNames.MAX_LENGTH,
+        false,
+        "a bare name means alias/NAME; for other aliases, key ids or ARNs give them whole");
+    if (masterKeyName.indexOf('.') >= 0) {
       throw new KmsConfigException(
           AwsKmsService.PROVIDER_ID,
           masterKeyName,
-          "not an alias name, key id or key ARN (alias names use letters, digits, / _ -)");
+          "invalid master key name: AWS alias names cannot contain '.' (use letters, digits, '_',"
+              + " '-')");
     }
     return "alias/" + masterKeyName;
   }
