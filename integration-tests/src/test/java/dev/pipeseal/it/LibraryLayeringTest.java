@@ -72,6 +72,8 @@ class LibraryLayeringTest {
             // sends it to encrypt / wrapKey.
             "dev.pipeseal.kms.gcp..",
             "dev.pipeseal.kms.azure..",
+            // AWS wraps an existing DEK (a key migrated from another provider) with Encrypt.
+            "dev.pipeseal.kms.aws..",
             "dev.pipeseal.kms.hierarchy..",
             "dev.pipeseal.kms.pq..")
         .should()

@@ -4,6 +4,8 @@ import dev.pipeseal.jobs.cli.ExitCode;
 import dev.pipeseal.jobs.cli.SharedOptions;
 import dev.pipeseal.jobs.inventory.CellSampler;
 import dev.pipeseal.jobs.inventory.InventoryTask;
+import dev.pipeseal.jobs.migration.MigrateTask;
+import dev.pipeseal.jobs.migration.MigrationTarget;
 import dev.pipeseal.jobs.reencrypt.ReencryptTask;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
@@ -15,12 +17,14 @@ import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.jobs.run.JobDriver;
 import dev.pipeseal.jobs.run.JobOptions;
 import dev.pipeseal.jobs.verify.VerifyTask;
+import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.parquet.policy.EncryptionPolicy;
 import dev.pipeseal.registry.KeyRegistries;
+import dev.pipeseal.registry.rotation.RegistryMigrator;
 import dev.pipeseal.registry.rotation.RegistryRewrapper;
 import dev.pipeseal.registry.rotation.RewrapReport;
 import java.io.FileNotFoundException;
@@ -129,6 +133,16 @@ public abstract class JobCommand implements Callable<Integer> {
   /** Checks this job's own operands and properties; throws a usage error. */
   void check(Map<String, String> props) {}
 
+  /** This job's settings from those given (e.g. a migration's); the identity by default. */
+  Map<String, String> adjust(Map<String, String> props) {
+    return props;
+  }
+
+  /** The name of the default checkpoint directory ({@code PATH/_pipeseal/checkpoint-NAME}). */
+  String checkpointName() {
+    return spec.name();
+  }
+
   @Override
   public Integer call() {
     JobOptions options = options();
@@ -163,6 +177,7 @@ public abstract class JobCommand implements Callable<Integer> {
     }
     props.putIfAbsent("parquet.crypto.factory.class", JobOptions.FACTORY);
     check(props);
+    props = adjust(props);
     return new JobOptions(
         command,
         path,
@@ -171,7 +186,7 @@ public abstract class JobCommand implements Callable<Integer> {
         dryRun,
         checkpoint != null || path == null
             ? checkpoint
-            : JobOptions.defaultCheckpoint(path, command),
+            : JobOptions.defaultCheckpoint(path, checkpointName()),
         restart,
         report,
         shared.json(spec),
@@ -270,9 +285,19 @@ public abstract class JobCommand implements Callable<Integer> {
       name = "rotate",
       description = {
         "Rewrap keys (Parquet key material, and the key registry with --registry) to the current"
-            + " master-key versions; data files are not rewritten."
+            + " master-key versions; data files are not rewritten. With --to URI, move every key"
+            + " to that provider instead (migration)."
       })
   static final class Rotate extends JobCommand {
+    @Option(
+        names = "--to",
+        paramLabel = "URI",
+        description =
+            "Migrate: wrap every key under this provider (its settings: the reader configured"
+                + " with this URI, pipeseal.kms.providers.NAME.*); the current provider stays a"
+                + " reader")
+    String to;
+
     @Parameters(
         paramLabel = "PATH",
         arity = "0..1",
@@ -311,6 +336,23 @@ public abstract class JobCommand implements Callable<Integer> {
       if (key != null && registry == null) {
         throw usage("--key needs --registry");
       }
+    }
+
+    @Override
+    Map<String, String> adjust(Map<String, String> props) {
+      if (to == null) {
+        return props;
+      }
+      try {
+        return MigrationTarget.apply(props, to);
+      } catch (KmsConfigException e) {
+        throw usage(e.getMessage());
+      }
+    }
+
+    @Override
+    String checkpointName() {
+      return to == null ? super.checkpointName() : "migrate";
     }
   }
 
@@ -427,6 +469,10 @@ public abstract class JobCommand implements Callable<Integer> {
     JobReport report =
         new JobReport(
             options.command(), options.path(), options.dryRun(), Instant.now().toString());
+    String to = MigrationTarget.of(options.properties());
+    if (to != null) {
+      report.migrationTarget(to);
+    }
     if (options.path() != null) {
       try (FileRunner runner = FileRunner.forOptions(options)) {
         new JobDriver(options, runner, progress)
@@ -447,7 +493,10 @@ public abstract class JobCommand implements Callable<Integer> {
   private static FileTask task(JobOptions o) {
     return switch (o.command()) {
       case "inventory" -> new InventoryTask();
-      case "rotate" -> new RotateTask(o.dryRun(), JobOptions.hasWritePolicy(o.properties()));
+      case "rotate" ->
+          MigrationTarget.of(o.properties()) != null
+              ? new MigrateTask(o.dryRun(), JobOptions.hasWritePolicy(o.properties()))
+              : new RotateTask(o.dryRun(), JobOptions.hasWritePolicy(o.properties()));
       case "reencrypt" -> new ReencryptTask(o.dryRun());
       case "verify" -> new VerifyTask(o.sample());
       default -> throw new IllegalArgumentException(o.command() + " is not implemented yet");
@@ -457,6 +506,10 @@ public abstract class JobCommand implements Callable<Integer> {
   private static RewrapReport rewrapRegistry(JobOptions o, JobReport report) {
     JobContext ctx = JobContext.of(o.properties(), o.kmsRate());
     try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.registryProperties())) {
+      if (MigrationTarget.of(o.properties()) != null) {
+        return new RegistryMigrator(ctx.kms(), registry, o.keyFilter(), o.dryRun(), report::problem)
+            .run();
+      }
       return new RegistryRewrapper(
               ctx.kms(), registry, o.keyFilter(), o.dryRun(), 100, report::problem)
           .run();

@@ -46,6 +46,11 @@ public abstract class ForwardingKms implements Kms {
   }
 
   @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    return delegate.wrap(dek, masterKeyName);
+  }
+
+  @Override
   public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
     return delegate.describe(masterKeyName);
   }

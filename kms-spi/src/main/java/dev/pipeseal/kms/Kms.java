@@ -53,6 +53,27 @@ public interface Kms extends AutoCloseable {
             });
   }
 
+  /**
+   * Wraps an existing DEK under the current version of {@code masterKeyName} in this provider: the
+   * one operation key migration between providers needs (unwrap with the old provider, wrap with
+   * the new). The DEK stays a {@link DataKey} handle; the caller keeps owning it and closes it
+   * after the stage completes.
+   *
+   * <p>Providers that can encrypt arbitrary bytes under a master key (AWS KMS {@code Encrypt}, the
+   * local key store) override it. The default refuses with a {@link KmsConfigException}: providers
+   * whose API only generates keys (Hadoop KMS) are reached through the bridge's KEK layer, which
+   * generates a KEK on the provider and wraps the DEK under it locally.
+   */
+  default CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    return CompletableFuture.failedFuture(
+        new KmsConfigException(
+            providerId(),
+            masterKeyName,
+            "this provider cannot wrap an existing key; turn the KEK layer on"
+                + " (pipeseal.kms.kek.enabled=true, the default) so that it wraps the key under a"
+                + " KEK this provider generates"));
+  }
+
   /** Name and current version of a master key; fails with {@link UnknownKeyException}. */
   CompletionStage<MasterKeyInfo> describe(String masterKeyName);
 

@@ -189,7 +189,7 @@ public final class DemoJob {
   }
 
   /** The Spark connector's settings: the same bridge settings, and the key registry. */
-  private static Map<String, String> sparkConf(Map<String, String> kms, Path registry) {
+  static Map<String, String> sparkConf(Map<String, String> kms, Path registry) {
     Map<String, String> conf = new LinkedHashMap<>();
     kms.forEach((k, v) -> conf.put("spark." + k, v));
     conf.put(PipesealSparkConfig.REGISTRY_LOCATION, registry.toString());
@@ -197,7 +197,7 @@ public final class DemoJob {
   }
 
   /** The PME write and read options: one policy, validated by the builder. */
-  private static Map<String, String> parquetOptions(Map<String, String> kms) {
+  static Map<String, String> parquetOptions(Map<String, String> kms) {
     PipesealParquet.Builder b = PipesealParquet.options(kms.get("pipeseal.kms.uri"));
     kms.forEach(
         (k, v) -> {
@@ -214,7 +214,7 @@ public final class DemoJob {
   }
 
   /** The session spark-submit made, else local Spark with the Pipeseal functions. */
-  private static SparkSession session(Map<String, String> sparkConf) {
+  static SparkSession session(Map<String, String> sparkConf) {
     SparkSession.Builder b =
         SparkSession.builder()
             .appName("pipeseal demo")

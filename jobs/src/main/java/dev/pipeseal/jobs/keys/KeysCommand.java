@@ -2,8 +2,10 @@ package dev.pipeseal.jobs.keys;
 
 import dev.pipeseal.jobs.cli.ExitCode;
 import dev.pipeseal.jobs.cli.SharedOptions;
+import dev.pipeseal.jobs.migration.MigrationTarget;
 import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.KmsCalls;
+import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.bridge.KmsBridge;
@@ -12,6 +14,7 @@ import dev.pipeseal.kms.registry.CorruptRecordException;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.registry.KeyRegistries;
+import dev.pipeseal.registry.rotation.RegistryMigrator;
 import dev.pipeseal.registry.rotation.RegistryRewrapper;
 import dev.pipeseal.registry.rotation.RewrapReport;
 import java.io.PrintWriter;
@@ -195,7 +198,10 @@ public final class KeysCommand implements Callable<Integer> {
 
   @Command(
       name = "rewrap",
-      description = "Rewrap registry records not under their key's current version.")
+      description = {
+        "Rewrap registry records not under their key's current version; with --to URI, move"
+            + " every record to that provider instead (migration)."
+      })
   static final class Rewrap extends KeysSubcommand {
     static final int DEFAULT_BATCH = 100;
 
@@ -215,6 +221,28 @@ public final class KeysCommand implements Callable<Integer> {
         description = "Records per KMS batch call, 1..100000 (default ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(
+        names = "--to",
+        paramLabel = "URI",
+        description =
+            "Migrate: wrap every record's DEK under this provider (its settings: the reader"
+                + " configured with this URI); the current provider stays a reader")
+    String to;
+
+    /** With {@code --to}: the target as the bridge's writer, the current provider a reader. */
+    @Override
+    Map<String, String> properties() {
+      Map<String, String> props = super.properties();
+      if (to == null || !props.containsKey(SharedOptions.KMS_URI)) {
+        return props;
+      }
+      try {
+        return MigrationTarget.apply(props, to);
+      } catch (KmsConfigException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
+
     @Override
     public Integer call() {
       if (batch < 1 || batch > 100_000) {
@@ -229,9 +257,18 @@ public final class KeysCommand implements Callable<Integer> {
       try (KeyRegistry reg =
           KeyRegistries.open(registry, SharedOptions.registryProperties(props))) {
         RewrapReport report =
-            new RegistryRewrapper(
-                    kms, reg, key, dryRun, batch, line -> err().println("pipeseal keys: " + line))
-                .run();
+            to != null
+                ? new RegistryMigrator(
+                        kms, reg, key, dryRun, line -> err().println("pipeseal keys: " + line))
+                    .run()
+                : new RegistryRewrapper(
+                        kms,
+                        reg,
+                        key,
+                        dryRun,
+                        batch,
+                        line -> err().println("pipeseal keys: " + line))
+                    .run();
         print(report);
         return exitCode(report, dryRun);
       }
@@ -243,6 +280,9 @@ public final class KeysCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("command", "rewrap");
         m.put("registry", registry);
+        if (to != null) {
+          m.put("to", to);
+        }
         m.put("dryRun", dryRun);
         m.put("scanned", report.scanned());
         m.put("current", report.current());
@@ -254,7 +294,9 @@ public final class KeysCommand implements Callable<Integer> {
         return;
       }
       out.printf(
-          "%s %d records in %s: %d current, %d stale, %d skipped (other provider or key)%n",
+          to == null
+              ? "%s %d records in %s: %d current, %d stale, %d skipped (other provider or key)%n"
+              : "%s %d records in %s: %d on the target, %d elsewhere, %d skipped (other key)%n",
           dryRun ? "dry run: scanned" : "scanned",
           report.scanned(),
           registry,
@@ -266,9 +308,16 @@ public final class KeysCommand implements Callable<Integer> {
           .forEach(
               (name, n) ->
                   out.printf(
-                      "  %s: %d record(s) %s%n", name, n, dryRun ? "would be rewrapped" : "stale"));
+                      "  %s: %d record(s) %s%n",
+                      name,
+                      n,
+                      dryRun
+                          ? (to == null ? "would be rewrapped" : "would be moved to " + to)
+                          : (to == null ? "stale" : "elsewhere")));
       if (!dryRun) {
-        out.printf("rewrapped %d, failed %d%n", report.rewrapped(), report.failed());
+        out.printf(
+            "%s %d, failed %d%n",
+            to == null ? "rewrapped" : "moved to " + to, report.rewrapped(), report.failed());
       } else if (report.failed() > 0) {
         out.printf("failed %d%n", report.failed());
       }

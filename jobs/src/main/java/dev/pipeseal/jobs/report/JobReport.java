@@ -42,6 +42,7 @@ public final class JobReport {
   private String cellSampling;
   private long resumed;
   private RewrapReport registry;
+  private String migrationTarget;
 
   public JobReport(String command, String path, boolean dryRun, String started) {
     this.command = command;
@@ -115,6 +116,11 @@ public final class JobReport {
     return command;
   }
 
+  /** The provider URI of {@code rotate --to}: the report says where keys moved. */
+  public void migrationTarget(String uri) {
+    this.migrationTarget = uri;
+  }
+
   public void resumed(long n) {
     resumed += n;
   }
@@ -164,6 +170,9 @@ public final class JobReport {
     m.put("command", command);
     m.put("path", path);
     m.put("dryRun", dryRun);
+    if (migrationTarget != null) {
+      m.put("to", migrationTarget);
+    }
     m.put("started", started);
     m.put("finished", finished);
     m.put("exitCode", exitCode());

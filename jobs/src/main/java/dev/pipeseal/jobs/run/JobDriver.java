@@ -86,8 +86,12 @@ public final class JobDriver {
     }
   }
 
-  /** What makes two runs the same run: command and path (a checkpoint only saves work). */
+  /**
+   * What makes two runs the same run: command and path, and the target of a migration (a checkpoint
+   * only saves work).
+   */
   private String runId() {
-    return options.command() + " " + options.path();
+    String to = options.properties().get(JobOptions.MIGRATION_TARGET);
+    return options.command() + " " + options.path() + (to == null ? "" : " --to " + to);
   }
 }

@@ -46,6 +46,12 @@ public record JobOptions(
     Map<String, String> properties) {
   public static final String FACTORY = "dev.pipeseal.parquet.crypto.PipesealCryptoFactory";
 
+  /**
+   * Property holding the provider URI of {@code rotate --to} (a migration between providers); set
+   * by the CLI together with the migration's KMS settings, absent otherwise.
+   */
+  public static final String MIGRATION_TARGET = "pipeseal.migration.to";
+
   public JobOptions {
     properties = Map.copyOf(properties);
   }

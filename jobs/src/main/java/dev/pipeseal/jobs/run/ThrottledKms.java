@@ -48,6 +48,12 @@ final class ThrottledKms implements Kms {
   }
 
   @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    throttle.acquire(1);
+    return delegate.wrap(dek, masterKeyName);
+  }
+
+  @Override
   public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
     return delegate.describe(masterKeyName);
   }

@@ -10,6 +10,7 @@ import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
+import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.secret.SecretSource;
@@ -43,6 +44,7 @@ import software.amazon.awssdk.services.kms.KmsClientBuilder;
 import software.amazon.awssdk.services.kms.model.AliasListEntry;
 import software.amazon.awssdk.services.kms.model.DataKeySpec;
 import software.amazon.awssdk.services.kms.model.DecryptResponse;
+import software.amazon.awssdk.services.kms.model.EncryptResponse;
 import software.amazon.awssdk.services.kms.model.GenerateDataKeyResponse;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
 import software.amazon.awssdk.services.kms.model.KeySpec;
@@ -75,7 +77,6 @@ public final class AwsKms implements Kms, KmsAdmin {
       Pattern.compile(
           "mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final Pattern ARN = Pattern.compile("arn:aws[a-z-]*:kms:([a-z0-9-]+):\\d+:.+");
-  private static final Pattern ALIAS_NAME = Pattern.compile("[a-zA-Z0-9/_-]{1,250}");
 
   private final AwsKmsConfig config;
   private final KmsClient client;
@@ -240,6 +241,35 @@ public final class AwsKms implements Kms, KmsAdmin {
         });
   }
 
+  /**
+   * {@code Encrypt} of an existing DEK (a key migrated from another provider), bound to the master
+   * key name like a generated one, so {@link #unwrap} and {@link #rewrap} treat both alike. The
+   * DEK's bytes are lent for the call only and zeroed when it returns.
+   */
+  @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    return call(
+        masterKeyName,
+        "wrap",
+        () -> {
+          KeyVersion version = version(masterKeyName, false);
+          EncryptResponse r =
+              dek.withMaterial(
+                  material ->
+                      client.encrypt(
+                          b ->
+                              b.keyId(version.arn())
+                                  .plaintext(SdkBytes.fromByteArrayUnsafe(material))
+                                  .encryptionContext(context(masterKeyName))));
+          return new WrappedKey(
+              providerId(),
+              masterKeyName,
+              Integer.toString(version.version()),
+              ALGORITHM,
+              r.ciphertextBlob().asByteArray());
+        });
+  }
+
   @Override
   public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
     return call(masterKeyName, "describe", () -> info(masterKeyName, version(masterKeyName, true)));
@@ -348,11 +378,19 @@ public final class AwsKms implements Kms, KmsAdmin {
         || KEY_ID.matcher(masterKeyName).matches()) {
       return masterKeyName;
     }
-    if (!ALIAS_NAME.matcher(masterKeyName).matches()) {
+    // A bare name follows the common rule, narrowed: AWS alias names cannot hold '.'.
+    MasterKeyNames.check(
+        AwsKmsService.PROVIDER_ID,
+        masterKeyName,
+        MasterKeyNames.MAX_LENGTH,
+        false,
+        "a bare name means alias/NAME; for other aliases, key ids or ARNs give them whole");
+    if (masterKeyName.indexOf('.') >= 0) {
       throw new KmsConfigException(
           AwsKmsService.PROVIDER_ID,
           masterKeyName,
-          "not an alias name, key id or key ARN (alias names use letters, digits, / _ -)");
+          "invalid master key name: AWS alias names cannot contain '.' (use letters, digits, '_',"
+              + " '-')");
     }
     return "alias/" + masterKeyName;
   }
@@ -474,8 +512,14 @@ public final class AwsKms implements Kms, KmsAdmin {
           () -> {
             try {
               result.complete(body.run());
-            } catch (Throwable e) {
+            } catch (RuntimeException e) {
+              // Typed, with the SDK's exception as the cause.
               result.completeExceptionally(AwsErrors.map(e, keyName, operation));
+            } catch (Error e) {
+              // Not a KMS answer: the caller sees the Error itself, and the worker thread dies
+              // with it (uncaught handler) instead of it turning into a retryable KmsException.
+              result.completeExceptionally(e);
+              throw e;
             }
           });
     } catch (RejectedExecutionException e) {

@@ -98,6 +98,30 @@ class AwsKmsConfigTest {
     assertThatThrownBy(() -> AwsKms.keyId("bad name!"))
         .isInstanceOf(KmsConfigException.class)
         .hasMessageContaining("'bad name!'");
+    // Bare names follow MasterKeyNames, narrowed: no '.' in AWS alias names.
+    assertThatThrownBy(() -> AwsKms.keyId("pii.v2"))
+        .isInstanceOf(KmsConfigException.class)
+        .hasMessageContaining("cannot contain '.'");
+    assertThatThrownBy(() -> AwsKms.keyId("x".repeat(129)))
+        .isInstanceOf(KmsConfigException.class)
+        .hasMessageContaining("1-128");
+    assertThatThrownBy(() -> AwsKms.keyId("team/pii"))
+        .isInstanceOf(KmsConfigException.class)
+        .hasMessageContaining("a bare name means alias/NAME");
+    assertThat(AwsKms.keyId("alias/team/pii")).isEqualTo("alias/team/pii");
+  }
+
+  @Test
+  void settingsAreDeclaredSoThatATypoIsRefusedWithTheNearestName() {
+    assertThat(new AwsKmsService().properties().title()).isEqualTo("AWS KMS provider");
+    assertThatThrownBy(
+            () ->
+                dev.pipeseal.kms.KmsProviders.open(
+                    java.net.URI.create("aws-kms://eu-west-1"),
+                    Map.of("endpont", "http://127.0.0.1:1")))
+        .isInstanceOf(KmsConfigException.class)
+        .hasMessageContaining("endpont")
+        .hasMessageContaining("endpoint");
   }
 
   @Test

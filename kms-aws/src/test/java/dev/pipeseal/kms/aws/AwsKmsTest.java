@@ -60,6 +60,31 @@ class AwsKmsTest {
   }
 
   @Test
+  void wrapsAnExistingKeyWithEncryptSoThatUnwrapAndRewrapTakeIt() {
+    try (AwsKms kms = open();
+        DataKey existing = DataKey.generate()) {
+      kms.createKey("moved");
+      WrappedKey w = KmsCalls.await(kms.wrap(existing, "moved"));
+      assertThat(w.provider()).isEqualTo("aws-kms");
+      assertThat(w.masterKeyName()).isEqualTo("moved");
+      assertThat(w.masterKeyVersion()).isEqualTo("1");
+      assertThat(w.algorithm()).isEqualTo(AwsKms.ALGORITHM);
+      try (DataKey back = KmsCalls.await(kms.unwrap(w))) {
+        assertThat(hex(back)).isEqualTo(hex(existing));
+      }
+      kms.rotateKey("moved");
+      WrappedKey rewrapped = KmsCalls.await(kms.rewrap(w));
+      try (DataKey back = KmsCalls.await(kms.unwrap(rewrapped))) {
+        assertThat(hex(back)).isEqualTo(hex(existing));
+      }
+      assertThat(existing.isDestroyed()).as("the caller still owns the key").isFalse();
+      assertThatThrownBy(() -> KmsCalls.await(kms.wrap(existing, "never-created")))
+          .isInstanceOf(UnknownKeyException.class)
+          .hasMessageContaining("[aws-kms key 'never-created']");
+    }
+  }
+
+  @Test
   void generatesUnwrapsAndDescribesThroughServiceLoader() {
     try (AwsKms kms = open()) {
       MasterKeyInfo created = kms.createKey("rt");

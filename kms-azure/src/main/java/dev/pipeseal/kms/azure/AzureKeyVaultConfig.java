@@ -1,5 +1,6 @@
 package dev.pipeseal.kms.azure;
 
+import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.rest.RestSettings;
 import dev.pipeseal.kms.rest.SettingsReader;
 import java.net.URI;
@@ -120,8 +121,9 @@ record AzureKeyVaultConfig(
         RestSettings.parse(s));
   }
 
+  /** The common rule ({@link MasterKeyNames}), narrowed to what this service accepts. */
   static boolean validKeyName(String name) {
-    return name != null && KEY.matcher(name).matches();
+    return MasterKeyNames.isValid(name) && KEY.matcher(name).matches();
   }
 
   // DefaultAzureCredential's order, for the credentials that need no SDK or CLI: environment

@@ -13,10 +13,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Writes one audit event per {@code generate}, {@code unwrap} and {@code rewrap} (one per key for
- * {@code rewrapAll}), successful or not. Fails closed: when the event cannot be written, the
- * operation fails and any key it produced is destroyed, so no key access goes unrecorded. {@code
- * describe} reveals no key and is not audited.
+ * Writes one audit event per {@code generate}, {@code unwrap}, {@code rewrap} (one per key for
+ * {@code rewrapAll}) and {@code wrap} (an existing key moved to this provider), successful or not.
+ * Fails closed: when the event cannot be written, the operation fails and any key it produced is
+ * destroyed, so no key access goes unrecorded. {@code describe} reveals no key and is not audited.
  */
 public final class AuditingKms extends ForwardingKms {
   private final Kms inner;
@@ -82,6 +82,24 @@ public final class AuditingKms extends ForwardingKms {
             rewrapEvent(wrapped.get(i), results == null ? null : results.get(i), error, context);
           }
         });
+  }
+
+  /** The writing side of a migration: names the provider and version the key was wrapped under. */
+  @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    String context = log.context();
+    return audited(
+        masterKeyName,
+        () -> inner.wrap(dek, masterKeyName),
+        (result, error) ->
+            log.record(
+                result == null ? providerId() : result.provider(),
+                masterKeyName,
+                result == null ? null : result.masterKeyVersion(),
+                "wrap",
+                outcome(error),
+                context,
+                null));
   }
 
   private void rewrapEvent(WrappedKey from, WrappedKey to, Throwable error, String context) {

@@ -125,40 +125,79 @@ public final class KekKms extends ForwardingKms {
   }
 
   private CompletionStage<DataKeyPair> wrapUnder(String masterKeyName, ActiveKek kek) {
+    DataKey dek = DataKey.generate();
+    WrappedKey wrapped;
+    try {
+      wrapped = seal(masterKeyName, kek, dek);
+    } catch (RuntimeException e) {
+      dek.close();
+      return CompletableFuture.failedFuture(sealFailed(masterKeyName, e));
+    }
+    if (wrapped == null) {
+      dek.close();
+      return generateDataKey(masterKeyName); // activeKek() replaces the used-up KEK
+    }
+    return CompletableFuture.completedFuture(new DataKeyPair(dek, wrapped));
+  }
+
+  /**
+   * Wraps an existing DEK (e.g. one unwrapped from another provider during a migration) under the
+   * active KEK of {@code masterKeyName}, made by the inner provider's writer if needed: this is how
+   * providers that cannot encrypt arbitrary bytes (Hadoop KMS) take over existing keys. The caller
+   * keeps owning {@code dek}.
+   */
+  @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    return activeKek(masterKeyName)
+        .thenCompose(
+            kek -> {
+              WrappedKey wrapped;
+              try {
+                wrapped = seal(masterKeyName, kek, dek);
+              } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(sealFailed(masterKeyName, e));
+              }
+              return wrapped == null
+                  ? wrap(dek, masterKeyName)
+                  : CompletableFuture.completedFuture(wrapped);
+            });
+  }
+
+  /**
+   * {@code dek} encrypted under {@code kek}; null when that KEK is used up, expired or retired
+   * meanwhile (the caller asks again and {@link #activeKek} replaces it).
+   */
+  private WrappedKey seal(String masterKeyName, ActiveKek kek, DataKey dek) {
     if (kek.uses.incrementAndGet() > config.maxDeksPerKek()
         || nanoTime.getAsLong() - kek.expiresAt >= 0) {
-      return generateDataKey(masterKeyName); // activeKek() replaces it
+      return null;
     }
     try {
       kek.key.retain();
     } catch (KeyDestroyedException e) {
-      return generateDataKey(masterKeyName); // retired meanwhile
+      return null;
     }
-    DataKey dek = DataKey.generate();
     try {
       byte[] aad = KekLayout.aad(inner.providerId(), masterKeyName);
       byte[] ciphertext = dek.withMaterial(material -> kek.aead.encrypt(material, aad));
-      WrappedKey wrapped =
-          new WrappedKey(
-              kek.wrapped.provider(),
-              masterKeyName,
-              kek.wrapped.masterKeyVersion(),
-              ALGORITHM,
-              KekLayout.write(kek.record, ciphertext));
-      return CompletableFuture.completedFuture(new DataKeyPair(dek, wrapped));
+      return new WrappedKey(
+          kek.wrapped.provider(),
+          masterKeyName,
+          kek.wrapped.masterKeyVersion(),
+          ALGORITHM,
+          KekLayout.write(kek.record, ciphertext));
     } catch (KeyUsageLimitExceededException e) {
       // The provider's KEK came with a lower usage limit than ours: treat it as used up.
-      dek.close();
       kek.uses.set(config.maxDeksPerKek());
-      return generateDataKey(masterKeyName);
-    } catch (RuntimeException e) {
-      dek.close();
-      return CompletableFuture.failedFuture(
-          new KmsException(
-              providerId(), masterKeyName, "wrapping under KEK failed: " + e.getMessage()));
+      return null;
     } finally {
       kek.key.close();
     }
+  }
+
+  private KmsException sealFailed(String masterKeyName, RuntimeException e) {
+    return new KmsException(
+        providerId(), masterKeyName, "wrapping under KEK failed: " + e.getMessage());
   }
 
   /** The usable KEK of a master key, made (once, however many callers ask) when needed. */

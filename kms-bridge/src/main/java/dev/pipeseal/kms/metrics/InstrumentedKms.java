@@ -73,6 +73,11 @@ public final class InstrumentedKms extends ForwardingKms {
   }
 
   @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    return timed("wrap", () -> inner.wrap(dek, masterKeyName));
+  }
+
+  @Override
   public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
     return timed("describe", () -> inner.describe(masterKeyName));
   }

@@ -91,6 +91,11 @@ public final class ResilientKms extends ForwardingKms {
   }
 
   @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    return call("wrap", masterKeyName, () -> inner.wrap(dek, masterKeyName));
+  }
+
+  @Override
   public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
     return call("describe", masterKeyName, () -> inner.describe(masterKeyName));
   }

@@ -15,11 +15,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One writer provider and any number of reader providers as a single {@link Kms}. New keys and
- * {@link #describe} go to the writer; {@link #unwrap}, {@link #rewrap} and {@link #rewrapAll} go to
- * the provider whose id the wrapped key records, so a rewrap stays within its provider (moving keys
- * between providers is migration, not rewrap). A key of a provider that is not configured fails
- * with a {@link KmsConfigException} naming that provider and the key, before any call.
+ * One writer provider and any number of reader providers as a single {@link Kms}. New keys, {@link
+ * #wrap} and {@link #describe} go to the writer; {@link #unwrap}, {@link #rewrap} and {@link
+ * #rewrapAll} go to the provider whose id the wrapped key records, so a rewrap stays within its
+ * provider (moving keys between providers is migration, not rewrap). A key of a provider that is
+ * not configured fails with a {@link KmsConfigException} naming that provider and the key, before
+ * any call.
  */
 public final class RoutingKms implements Kms {
   private final Kms writer;
@@ -110,6 +111,12 @@ public final class RoutingKms implements Kms {
         });
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
         .thenApply(ignored -> List.of(out));
+  }
+
+  /** To the writer: wrapping an existing key is how keys move to the writer (migration). */
+  @Override
+  public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
+    return writer.wrap(dek, masterKeyName);
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
+import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsUnavailableException;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
@@ -69,6 +70,33 @@ class KekKmsTest {
     assertThat(last.provider()).isEqualTo("fake");
     assertThat(last.algorithm()).isEqualTo(KekKms.ALGORITHM);
     assertThat(last.masterKeyVersion()).isEqualTo("1");
+  }
+
+  @Test
+  void wrapsAnExistingKeyUnderAKekTheInnerProviderGenerates() {
+    FakeKms fake = new FakeKms("pii");
+    try (DataKey existing = DataKey.generate()) {
+      // The bare provider cannot wrap arbitrary bytes: the SPI default refuses, typed.
+      assertThat(failure(fake.wrap(existing, "pii")))
+          .isInstanceOf(KmsConfigException.class)
+          .hasMessageContaining("[fake key 'pii']")
+          .hasMessageContaining("KEK layer");
+      WrappedKey w;
+      try (KekKms kms = kek(fake, KekConfig.DEFAULTS.maxDeksPerKek())) {
+        w = kms.wrap(existing, "pii").toCompletableFuture().join();
+        kms.wrap(existing, "pii").toCompletableFuture().join();
+        assertThat(fake.calls("generate")).as("one KEK for both").isEqualTo(1);
+      }
+      assertThat(w.provider()).isEqualTo("fake");
+      assertThat(w.algorithm()).isEqualTo(KekKms.ALGORITHM);
+      assertThat(existing.isDestroyed()).as("the caller still owns the key").isFalse();
+      // A cold reader (no KEK in memory) unwraps the same key material through the provider.
+      try (KekKms cold = kek(fake, KekConfig.DEFAULTS.maxDeksPerKek());
+          DataKey back = cold.unwrap(w).toCompletableFuture().join()) {
+        assertThat(material(back)).isEqualTo(material(existing));
+      }
+      assertThat(fake.calls("unwrap")).isEqualTo(1);
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.pipeseal.kms.gcp;
 
 import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.rest.RestSettings;
 import dev.pipeseal.kms.rest.SettingsReader;
 import java.net.URI;
@@ -108,8 +109,9 @@ record GcpKmsConfig(
         m.group(1), Optional.ofNullable(m.group(2)), endpoint, credentials, RestSettings.parse(s));
   }
 
+  /** The common rule ({@link MasterKeyNames}), narrowed to what this service accepts. */
   static boolean validKeyName(String name) {
-    return name != null && KEY.matcher(name).matches();
+    return MasterKeyNames.isValid(name) && KEY.matcher(name).matches();
   }
 
   // Application Default Credentials, in Google's documented order: an explicit token, the

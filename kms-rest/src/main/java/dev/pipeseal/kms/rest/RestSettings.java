@@ -1,7 +1,11 @@
 package dev.pipeseal.kms.rest;
 
+import dev.pipeseal.kms.settings.Property;
+import dev.pipeseal.kms.settings.PropertySet;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -33,6 +37,30 @@ public record RestSettings(
   public static final String TRUST_STORE = "tls.trust-store";
   public static final String TRUST_STORE_PASSWORD = "tls.trust-store-password";
   public static final String TRUST_STORE_TYPE = "tls.trust-store-type";
+
+  /** The shared settings, declared for each REST provider's property set. */
+  public static final List<Property<?>> PROPERTIES =
+      List.of(
+          Property.duration(
+              TIMEOUT, Duration.ofSeconds(10), ChronoUnit.SECONDS, "Connect and request timeout."),
+          Property.string(
+                  TRUST_STORE,
+                  null,
+                  "Trust store file (PKCS#12 or JKS) holding the server's CA certificate.")
+              .withDefaultText("the JDK's default trust"),
+          Property.secret(TRUST_STORE_PASSWORD, "Its password, env:NAME or file:/path."),
+          Property.string(TRUST_STORE_TYPE, null, "PKCS12 or JKS.")
+              .withDefaultText("the JDK's default type"));
+
+  /**
+   * A REST provider's settings under {@code pipeseal.kms.provider.}: its own, then the shared ones,
+   * for {@code KmsService.properties()} (validation and {@code docs/settings.md}).
+   */
+  public static PropertySet propertySet(String title, Property<?>... own) {
+    List<Property<?>> all = new java.util.ArrayList<>(List.of(own));
+    all.addAll(PROPERTIES);
+    return PropertySet.of(title, "pipeseal.kms.provider.", all.toArray(Property<?>[]::new));
+  }
 
   /** Reads the shared settings. */
   public static RestSettings parse(SettingsReader settings) {

@@ -1,5 +1,6 @@
 package dev.pipeseal.kms.vault;
 
+import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.rest.RestSettings;
 import dev.pipeseal.kms.rest.SettingsReader;
 import java.net.URI;
@@ -124,8 +125,9 @@ record VaultConfig(
     return new VaultConfig(address, mount, key, s.optional(NAMESPACE), auth, RestSettings.parse(s));
   }
 
+  /** The common rule ({@link MasterKeyNames}), narrowed to what this service accepts. */
   static boolean validKeyName(String name) {
-    return name != null && NAME.matcher(name).matches();
+    return MasterKeyNames.isValid(name) && NAME.matcher(name).matches();
   }
 
   private static String mountName(SettingsReader s, String key, String fallback) {

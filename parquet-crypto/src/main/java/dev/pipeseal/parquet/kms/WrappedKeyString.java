@@ -4,6 +4,7 @@ import dev.pipeseal.crypto.PipesealCryptoException;
 import dev.pipeseal.crypto.aead.RandomNonceGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
+import dev.pipeseal.kms.KeyMigration;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
@@ -79,6 +80,18 @@ public record WrappedKeyString(WrappedKey wrapped, byte[] ciphertext) {
   public static CompletionStage<String> rewrap(String text, String masterKey, Kms kms) {
     WrappedKeyString parsed = decode(text, masterKey);
     return kms.rewrap(parsed.wrapped())
+        .thenApply(w -> w.equals(parsed.wrapped()) ? text : parsed.withWrapped(w).encode());
+  }
+
+  /**
+   * Moves a stored string to the provider {@code kms} writes with, for migration jobs: the DEK
+   * record is unwrapped by its own provider and the same DEK wrapped by the writer ({@link
+   * KeyMigration#moveTo}); the Parquet key's ciphertext under that DEK is kept, so data files are
+   * untouched. Returns {@code text} itself when the record is already the writer's.
+   */
+  public static CompletionStage<String> moveTo(String text, String masterKey, Kms kms) {
+    WrappedKeyString parsed = decode(text, masterKey);
+    return KeyMigration.moveTo(kms, parsed.wrapped())
         .thenApply(w -> w.equals(parsed.wrapped()) ? text : parsed.withWrapped(w).encode());
   }
 
