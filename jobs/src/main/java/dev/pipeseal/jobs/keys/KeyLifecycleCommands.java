@@ -343,8 +343,15 @@ final class KeyLifecycleCommands {
     @Parameters(paramLabel = "NAME")
     String name;
 
+    // --version is the version to retire here, so the standard -V/--version is left out.
     @Option(names = "--version", paramLabel = "N", required = true, description = "The version")
     String version;
+
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help message and exit.")
+    boolean help;
 
     @Override
     public Integer call() {
