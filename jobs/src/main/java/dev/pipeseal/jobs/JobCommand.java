@@ -1,6 +1,7 @@
 package dev.pipeseal.jobs;
 
 import dev.pipeseal.jobs.cli.ExitCode;
+import dev.pipeseal.jobs.cli.MetricsFile;
 import dev.pipeseal.jobs.cli.SharedOptions;
 import dev.pipeseal.jobs.inventory.CellSampler;
 import dev.pipeseal.jobs.inventory.InventoryTask;
@@ -9,6 +10,7 @@ import dev.pipeseal.jobs.migration.MigrationTarget;
 import dev.pipeseal.jobs.reencrypt.ReencryptTask;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
+import dev.pipeseal.jobs.report.JobMetrics;
 import dev.pipeseal.jobs.report.JobReport;
 import dev.pipeseal.jobs.rotation.RotateTask;
 import dev.pipeseal.jobs.run.FileRunner;
@@ -36,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine;
@@ -107,6 +110,8 @@ public abstract class JobCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress lines")
   boolean quiet;
 
+  @Mixin MetricsFile metricsFile;
+
   /** The lake root or one file; null only where the job allows it. */
   abstract String path();
 
@@ -148,8 +153,8 @@ public abstract class JobCommand implements Callable<Integer> {
     JobOptions options = options();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try {
-      return run(options, out, err);
+    try (MetricsFile metrics = metricsFile.start(options.command(), err)) {
+      return run(options, out, err, metrics);
     } finally {
       out.flush();
       err.flush();
@@ -414,12 +419,29 @@ public abstract class JobCommand implements Callable<Integer> {
     }
   }
 
-  private static int run(JobOptions options, PrintWriter out, PrintWriter err) {
+  private static int run(
+      JobOptions options, PrintWriter out, PrintWriter err, MetricsFile metrics) {
+    AtomicReference<JobReport> report = new AtomicReference<>();
+    int code =
+        run(options, out, err, metrics.progress(options.quiet() ? s -> {} : err::println), report);
+    metrics.finish(
+        JobMetrics.samples(metrics.labels(), report.get()), code, java.time.Clock.systemUTC());
+    return code;
+  }
+
+  /** Runs the job; {@code done} receives its report unless the run stopped before it had one. */
+  private static int run(
+      JobOptions options,
+      PrintWriter out,
+      PrintWriter err,
+      Consumer<String> progress,
+      AtomicReference<JobReport> done) {
     String command = options.command();
     JobReport report;
     String failure = null;
     try {
-      report = execute(options, options.quiet() ? s -> {} : err::println);
+      report = execute(options, progress);
+      done.set(report);
     } catch (FileNotFoundException e) {
       report = null;
       failure = "no such path: " + e.getMessage();

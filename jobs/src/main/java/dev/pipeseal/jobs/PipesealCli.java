@@ -125,7 +125,9 @@ public final class PipesealCli implements Callable<Integer> {
    */
   private static void conventions(CommandLine command) {
     CommandSpec spec = command.getCommandSpec();
-    if (!spec.mixins().containsKey("mixinStandardHelpOptions")) {
+    // A command whose own --version means something else (keys retire) declares its --help itself.
+    if (!spec.mixins().containsKey("mixinStandardHelpOptions")
+        && spec.findOption("--help") == null) {
       spec.mixinStandardHelpOptions(true);
     }
     spec.usageMessage().synopsisHeading("usage: ");

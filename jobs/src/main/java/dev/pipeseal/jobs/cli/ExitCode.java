@@ -11,6 +11,18 @@ public final class ExitCode {
   /** Some records were handled and some failed; rerunning retries only what is left. */
   public static final int PARTIAL = 2;
 
+  /**
+   * {@code keys status}: some master key is past its rotation period and grace (a scheduler alerts
+   * on it); everything else was reported.
+   */
+  public static final int OVERDUE = 3;
+
+  /**
+   * {@code keys retire}: refused, because something still references the version (or a source could
+   * not be fully checked); the output lists what.
+   */
+  public static final int IN_USE = 4;
+
   /** Invalid command line (as {@code EX_USAGE} in sysexits.h). */
   public static final int USAGE = 64;
 

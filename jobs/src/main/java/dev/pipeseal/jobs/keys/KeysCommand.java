@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Options given before COMMAND apply to it as if given after it.",
-      "exit codes: 0 ok, 1 failed, 2 partly done (some records failed), 64 usage error"
+      "exit codes: 0 ok, 1 failed, 2 partly done (some records failed), 3 status: a key is"
+          + " overdue for rotation, 4 retire refused (version still referenced), 64 usage error"
     },
     subcommands = {
       KeysCommand.Create.class,
@@ -52,6 +53,8 @@ import picocli.CommandLine.Spec;
       KeysCommand.Rewrap.class,
       KeysCommand.Compact.class,
       RecipientCommands.class,
+      KeyLifecycleCommands.Status.class,
+      KeyLifecycleCommands.Retire.class,
       HelpCommand.class
     })
 public final class KeysCommand implements Callable<Integer> {
@@ -74,6 +77,9 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Mixin(name = SharedOptions.NAME)
     SharedOptions shared;
+
+    /** What "now" is for rotation policies; tests set a fixed clock. */
+    java.time.Clock clock = java.time.Clock.systemUTC();
 
     /** This command's settings, over those given to its parent groups. */
     Map<String, String> properties() {
@@ -186,12 +192,36 @@ public final class KeysCommand implements Callable<Integer> {
       name = "rotate",
       description = "Make a new current version of NAME; old versions still unwrap.")
   static final class Rotate extends KeysSubcommand {
-    @Parameters(paramLabel = "NAME")
+    @Parameters(
+        paramLabel = "NAME",
+        arity = "0..1",
+        description = "The key (optional with --if-due)")
     String name;
+
+    @Option(
+        names = "--if-due",
+        description =
+            "Only if past its rotation period (pipeseal.keys.rotation.*); without NAME every key."
+                + " For cron: a rerun rotates nothing more")
+    boolean ifDue;
+
+    @Override
+    public Integer call() {
+      if (name == null && !ifDue) {
+        throw new ParameterException(spec.commandLine(), "missing NAME (or --if-due)");
+      }
+      return super.call();
+    }
 
     @Override
     int execute(KmsBridge kms, Map<String, String> props) {
-      print("rotate", admin(kms).rotateKey(name));
+      if (ifDue) {
+        return KeyLifecycleCommands.rotateIfDue(
+            this, kms, props, name == null ? java.util.List.of() : java.util.List.of(name));
+      }
+      MasterKeyInfo info = admin(kms).rotateKey(name);
+      kms.auditAdmin(info.provider(), name, info.currentVersion(), "rotate", "ok", null);
+      print("rotate", info);
       return ExitCode.OK;
     }
   }

@@ -85,7 +85,9 @@ public final class AwsKms implements Kms, KmsAdmin {
   private final Map<String, KeyVersion> versions = new ConcurrentHashMap<>();
 
   /** What generate needs to know about a master key, remembered for a short while. */
-  private record KeyVersion(String arn, int version, long expiresAt) {}
+  /** {@code created}: creation time per version label, from the key and its rotations. */
+  private record KeyVersion(
+      String arn, int version, long expiresAt, Map<String, java.time.Instant> created) {}
 
   AwsKms(AwsKmsConfig config, KmsClient client, LongSupplier nanoTime) {
     this.config = config;
@@ -443,14 +445,28 @@ public final class AwsKms implements Kms, KmsAdmin {
       checkUsable(masterKeyName, key);
     }
     int rotations = 0;
+    List<java.time.Instant> rotated = new ArrayList<>();
     String marker = null;
     do {
       String from = marker;
       ListKeyRotationsResponse page = client.listKeyRotations(b -> b.keyId(key.arn()).marker(from));
       rotations += page.rotations().size();
+      page.rotations().forEach(r -> rotated.add(r.rotationDate()));
       marker = Boolean.TRUE.equals(page.truncated()) ? page.nextMarker() : null;
     } while (marker != null);
-    KeyVersion v = new KeyVersion(key.arn(), 1 + rotations, now + config.versionTtl().toNanos());
+    // Version 1 is the key's own backing key; version n + 1 appeared with the n-th rotation.
+    Map<String, java.time.Instant> created = new java.util.HashMap<>();
+    if (key.creationDate() != null) {
+      created.put("1", key.creationDate());
+    }
+    if (!rotated.contains(null)) {
+      rotated.sort(null);
+      for (int i = 0; i < rotated.size(); i++) {
+        created.put(Integer.toString(i + 2), rotated.get(i));
+      }
+    }
+    KeyVersion v =
+        new KeyVersion(key.arn(), 1 + rotations, now + config.versionTtl().toNanos(), created);
     if (usable) {
       // Only checked keys are reused by generate.
       versions.put(masterKeyName, v);
@@ -482,7 +498,8 @@ public final class AwsKms implements Kms, KmsAdmin {
     for (int i = 1; i <= v.version(); i++) {
       all.add(Integer.toString(i));
     }
-    return new MasterKeyInfo(providerId(), masterKeyName, Integer.toString(v.version()), all);
+    return new MasterKeyInfo(
+        providerId(), masterKeyName, Integer.toString(v.version()), all, v.created());
   }
 
   private DataKey dataKey(String masterKeyName, SdkBytes plaintext) {

@@ -124,6 +124,10 @@ class AwsKmsTest {
         MasterKeyInfo rotated = kms.rotateKey("rot");
         assertThat(rotated.currentVersion()).isEqualTo("2");
         assertThat(rotated.versions()).containsExactly("1", "2");
+        // Creation times come from DescribeKey (version 1) and ListKeyRotations (version 2).
+        assertThat(rotated.createdAt("1")).isPresent();
+        assertThat(rotated.createdAt("2").orElseThrow())
+            .isAfterOrEqualTo(rotated.createdAt("1").orElseThrow());
         WrappedKey v2 = KmsCalls.await(kms.rewrap(v1));
         assertThat(v2.masterKeyVersion()).isEqualTo("2");
         assertThat(v2.bytes()).isNotEqualTo(v1.bytes());

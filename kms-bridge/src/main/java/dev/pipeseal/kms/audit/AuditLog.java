@@ -55,6 +55,35 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
+   * Records an administrative action on a master key ({@code create}, {@code rotate}, {@code
+   * retire}), which admin tools perform on the provider directly, outside the decorator stack.
+   *
+   * @param version the version acted on (for {@code retire}) or made (for {@code rotate})
+   * @param outcome {@code ok}, {@code refused}, or the failure's exception type
+   * @param reason why, e.g. what still used a version whose retirement was refused; may be null
+   */
+  public void admin(
+      String provider,
+      String keyName,
+      String version,
+      String operation,
+      String outcome,
+      String reason) {
+    sink.write(
+        new AuditEvent(
+            clock.instant(),
+            principal,
+            provider,
+            keyName,
+            version,
+            operation,
+            outcome,
+            context(),
+            null,
+            reason));
+  }
+
+  /**
    * Records that a layer dropped (and so destroyed, once its users close it) an unwrapped key.
    * Never throws: the key is gone either way.
    */

@@ -63,18 +63,21 @@ public final class KmsBridge extends ForwardingKms {
   private final Kms provider;
   private final InstrumentedKms callerMetrics;
   private final InstrumentedKms providerCalls;
+  private final AuditLog audit;
 
   private KmsBridge(
       KmsBridgeConfig config,
       Kms provider,
       Kms top,
       InstrumentedKms callerMetrics,
-      InstrumentedKms providerCalls) {
+      InstrumentedKms providerCalls,
+      AuditLog audit) {
     super(top);
     this.config = config;
     this.provider = provider;
     this.callerMetrics = callerMetrics;
     this.providerCalls = providerCalls;
+    this.audit = audit;
   }
 
   /** Parses {@code properties} (see {@link KmsBridgeConfig#fromProperties(Map)}) and opens. */
@@ -150,7 +153,7 @@ public final class KmsBridge extends ForwardingKms {
       if (audit != null) {
         kms = new AuditingKms(kms, audit);
       }
-      return new KmsBridge(config, provider, kms, callerMetrics, providerCalls);
+      return new KmsBridge(config, provider, kms, callerMetrics, providerCalls, audit);
     } catch (RuntimeException e) {
       if (audit != null) {
         audit.close();
@@ -209,6 +212,22 @@ public final class KmsBridge extends ForwardingKms {
             ? r.providers().get(providerId)
             : provider.providerId().equals(providerId) ? provider : null;
     return kms instanceof KmsAdmin a ? Optional.of(a) : Optional.empty();
+  }
+
+  /**
+   * Writes an admin action to this bridge's audit trail (nothing when auditing is off); see {@link
+   * AuditLog#admin}. Admin calls bypass the decorators, so admin tools record them here.
+   */
+  public void auditAdmin(
+      String providerId,
+      String keyName,
+      String version,
+      String operation,
+      String outcome,
+      String reason) {
+    if (audit != null) {
+      audit.admin(providerId, keyName, version, operation, outcome, reason);
+    }
   }
 
   /** Destroys cached keys, stops background threads, closes the provider and the audit sink. */

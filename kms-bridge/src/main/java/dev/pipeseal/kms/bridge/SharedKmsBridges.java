@@ -1,6 +1,9 @@
 package dev.pipeseal.kms.bridge;
 
 import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.metrics.KmsMetricsMBean;
+import dev.pipeseal.kms.metrics.MetricSample;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -9,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Function;
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 /**
  * The one registry of open {@link KmsBridge}s in a JVM, shared by every connector (Spark functions,
@@ -48,13 +53,71 @@ public final class SharedKmsBridges {
     final KmsBridge bridge;
     // Guarded by the class lock.
     final Map<String, AutoCloseable> attachments = new LinkedHashMap<>();
+    final long id;
+    ObjectName mbean;
     int leases;
     boolean pinned;
     boolean closed;
 
-    Entry(KmsBridgeConfig config, KmsBridge bridge) {
+    Entry(KmsBridgeConfig config, KmsBridge bridge, long id) {
       this.config = config;
       this.bridge = bridge;
+      this.id = id;
+    }
+
+    List<MetricSample> samples() {
+      List<MetricSample> out = new ArrayList<>();
+      for (MetricSample s :
+          MetricSample.ofBridge(bridge.providerId(), bridge.metrics(), bridge.providerMetrics())) {
+        Map<String, String> labels = new LinkedHashMap<>(s.labels());
+        labels.put("bridge", Long.toString(id));
+        out.add(
+            new MetricSample(s.name(), labels, s.value(), s.counter(), s.help(), s.attribute()));
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The counters of every open bridge (label {@code bridge} tells bridges apart), for exporters:
+   * the CLI's metrics file, the Spark plugin. Each bridge is also a JMX MBean {@code
+   * dev.pipeseal:type=KmsBridge,provider=ID,bridge=N} while it is open.
+   */
+  public static List<MetricSample> samples() {
+    List<Entry> open;
+    synchronized (SharedKmsBridges.class) {
+      open = new ArrayList<>(OPEN.values());
+    }
+    List<MetricSample> out = new ArrayList<>();
+    open.forEach(e -> out.addAll(e.samples()));
+    return out;
+  }
+
+  // Monitoring is best effort: a JVM without a usable platform MBean server still encrypts.
+  private static void register(Entry e) {
+    try {
+      ObjectName name =
+          new ObjectName(
+              KmsMetricsMBean.DOMAIN
+                  + ":type=KmsBridge,provider="
+                  + ObjectName.quote(e.bridge.providerId())
+                  + ",bridge="
+                  + e.id);
+      ManagementFactory.getPlatformMBeanServer()
+          .registerMBean(new KmsMetricsMBean(e::samples), name);
+      e.mbean = name;
+    } catch (JMException | RuntimeException ex) {
+      e.mbean = null;
+    }
+  }
+
+  private static void unregister(Entry e) {
+    if (e.mbean != null) {
+      try {
+        ManagementFactory.getPlatformMBeanServer().unregisterMBean(e.mbean);
+      } catch (JMException | RuntimeException ex) {
+        // Already gone.
+      }
     }
   }
 
@@ -132,9 +195,11 @@ public final class SharedKmsBridges {
   private static Entry entry(KmsBridgeConfig config) {
     Entry e = OPEN.get(config);
     if (e == null) {
-      e = new Entry(config, KmsBridge.open(config));
-      OPEN.put(config, e);
+      KmsBridge bridge = KmsBridge.open(config);
       openedTotal++;
+      e = new Entry(config, bridge, openedTotal);
+      OPEN.put(config, e);
+      register(e);
     }
     return e;
   }
@@ -196,6 +261,7 @@ public final class SharedKmsBridges {
                         "cannot close " + attached.get(i).getClass().getName(), ex);
       }
     }
+    unregister(e);
     e.bridge.close();
     if (failure != null) {
       throw failure;

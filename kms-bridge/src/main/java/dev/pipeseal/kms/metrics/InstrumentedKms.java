@@ -29,6 +29,8 @@ public final class InstrumentedKms extends ForwardingKms {
   private final LongSupplier nanoTime;
   private final Map<String, Counters> operations = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  // Master key names are few (configuration, not data), so a counter set per key stays small.
+  private final Map<String, Map<String, Counters>> perKey = new ConcurrentHashMap<>();
 
   private static final class Counters {
     final LongAdder calls = new LongAdder();
@@ -54,22 +56,22 @@ public final class InstrumentedKms extends ForwardingKms {
 
   @Override
   public CompletionStage<DataKeyPair> generateDataKey(String masterKeyName) {
-    return timed("generate", () -> inner.generateDataKey(masterKeyName));
+    return timed("generate", masterKeyName, () -> inner.generateDataKey(masterKeyName));
   }
 
   @Override
   public CompletionStage<DataKey> unwrap(WrappedKey wrapped) {
-    return timed("unwrap", () -> inner.unwrap(wrapped));
+    return timed("unwrap", wrapped.masterKeyName(), () -> inner.unwrap(wrapped));
   }
 
   @Override
   public CompletionStage<WrappedKey> rewrap(WrappedKey wrapped) {
-    return timed("rewrap", () -> inner.rewrap(wrapped));
+    return timed("rewrap", wrapped.masterKeyName(), () -> inner.rewrap(wrapped));
   }
 
   @Override
   public CompletionStage<List<WrappedKey>> rewrapAll(List<WrappedKey> wrapped) {
-    return timed("rewrapAll", () -> inner.rewrapAll(wrapped));
+    return timed("rewrapAll", null, () -> inner.rewrapAll(wrapped));
   }
 
   @Override
@@ -79,7 +81,7 @@ public final class InstrumentedKms extends ForwardingKms {
 
   @Override
   public CompletionStage<MasterKeyInfo> describe(String masterKeyName) {
-    return timed("describe", () -> inner.describe(masterKeyName));
+    return timed("describe", masterKeyName, () -> inner.describe(masterKeyName));
   }
 
   @Override
@@ -98,11 +100,30 @@ public final class InstrumentedKms extends ForwardingKms {
                     c.calls.sum(), c.failures.sum(), c.totalNanos.sum(), c.maxNanos.get())));
     Map<String, Long> errs = new TreeMap<>();
     errors.forEach((type, n) -> errs.put(type, n.sum()));
-    return new KmsMetrics(ops, errs, cacheStats.get());
+    Map<String, Map<String, KmsMetrics.Operation>> keys = new TreeMap<>();
+    perKey.forEach(
+        (key, counters) -> {
+          Map<String, KmsMetrics.Operation> m = new TreeMap<>();
+          counters.forEach((op, c) -> m.put(op, operation(c)));
+          keys.put(key, m);
+        });
+    return new KmsMetrics(ops, errs, cacheStats.get(), keys);
   }
 
-  private <T> CompletionStage<T> timed(String op, Supplier<CompletionStage<T>> call) {
+  private static KmsMetrics.Operation operation(Counters c) {
+    return new KmsMetrics.Operation(
+        c.calls.sum(), c.failures.sum(), c.totalNanos.sum(), c.maxNanos.get());
+  }
+
+  private <T> CompletionStage<T> timed(
+      String op, String masterKeyName, Supplier<CompletionStage<T>> call) {
     Counters c = operations.computeIfAbsent(op, k -> new Counters());
+    Counters k =
+        masterKeyName == null
+            ? null
+            : perKey
+                .computeIfAbsent(masterKeyName, n -> new ConcurrentHashMap<>())
+                .computeIfAbsent(op, o -> new Counters());
     long start = nanoTime.getAsLong();
     CompletionStage<T> stage;
     try {
@@ -116,6 +137,14 @@ public final class InstrumentedKms extends ForwardingKms {
           c.calls.increment();
           c.totalNanos.add(elapsed);
           c.maxNanos.accumulateAndGet(elapsed, Math::max);
+          if (k != null) {
+            k.calls.increment();
+            k.totalNanos.add(elapsed);
+            k.maxNanos.accumulateAndGet(elapsed, Math::max);
+            if (error != null) {
+              k.failures.increment();
+            }
+          }
           if (error != null) {
             c.failures.increment();
             Throwable cause =
@@ -123,7 +152,7 @@ public final class InstrumentedKms extends ForwardingKms {
                     ? error.getCause()
                     : error;
             errors
-                .computeIfAbsent(cause.getClass().getSimpleName(), k -> new LongAdder())
+                .computeIfAbsent(cause.getClass().getSimpleName(), t -> new LongAdder())
                 .increment();
           }
         });

@@ -10,11 +10,25 @@ import java.util.Map;
  *     rewrapAll}, {@code describe}) as the caller saw it
  * @param errors failures per exception type (simple class name, e.g. {@code UnknownKeyException})
  * @param cache the unwrapped-key cache, or {@link Cache#NONE} without one
+ * @param keys per master key name, per operation (operations on one key: generate, unwrap, rewrap,
+ *     describe); names only, never key material
  */
-public record KmsMetrics(Map<String, Operation> operations, Map<String, Long> errors, Cache cache) {
+public record KmsMetrics(
+    Map<String, Operation> operations,
+    Map<String, Long> errors,
+    Cache cache,
+    Map<String, Map<String, Operation>> keys) {
   public KmsMetrics {
     operations = Map.copyOf(operations);
     errors = Map.copyOf(errors);
+    Map<String, Map<String, Operation>> k = new java.util.TreeMap<>();
+    keys.forEach((name, ops) -> k.put(name, Map.copyOf(ops)));
+    keys = java.util.Collections.unmodifiableMap(k);
+  }
+
+  /** Counters without a per-key breakdown. */
+  public KmsMetrics(Map<String, Operation> operations, Map<String, Long> errors, Cache cache) {
+    this(operations, errors, cache, Map.of());
   }
 
   /** Calls, failures and latency of one operation; latency includes failed calls. */

@@ -278,7 +278,13 @@ public final class HadoopKms implements Kms, KmsAdmin {
       versions.add(name + "@" + v);
     }
     String current = versions.isEmpty() ? name + "@0" : versions.get(versions.size() - 1);
-    return new MasterKeyInfo(providerId(), name, current, versions);
+    // The KMS records when the key was created (its first version), not when it was rolled: later
+    // versions have no known creation time.
+    java.util.Map<String, java.time.Instant> created =
+        metadata.getCreated() == null
+            ? java.util.Map.of()
+            : java.util.Map.of(name + "@0", metadata.getCreated().toInstant());
+    return new MasterKeyInfo(providerId(), name, current, versions, created);
   }
 
   private WrappedKey current(WrappedKey original, EncryptedKeyVersion reencrypted) {

@@ -16,6 +16,7 @@ import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.UnknownKeyException;
+import dev.pipeseal.kms.VersionRetirement;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.storage.AtomicFile;
 import java.io.ByteArrayOutputStream;
@@ -31,9 +32,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -59,7 +63,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Operations complete synchronously on the caller's thread: everything is local and short.
  */
-public final class LocalKms implements Kms, KmsAdmin {
+public final class LocalKms implements Kms, KmsAdmin, VersionRetirement {
   /** Provider id recorded in wrapped keys. */
   public static final String PROVIDER_ID = "local";
 
@@ -221,6 +225,41 @@ public final class LocalKms implements Kms, KmsAdmin {
     return out;
   }
 
+  /** Deletes the version's entry from the key store file; the current version is refused. */
+  @Override
+  public MasterKeyInfo retireVersion(String masterKeyName, String version) {
+    int v = parseVersion(masterKeyName, version);
+    return mutate(
+        masterKeyName,
+        store -> {
+          List<Integer> existing = versionsIn(store, masterKeyName);
+          if (existing.isEmpty()) {
+            throw unknown(masterKeyName, "no such master key in " + file);
+          }
+          if (!existing.contains(v)) {
+            throw unknown(masterKeyName, "master key version " + v + " does not exist in " + file);
+          }
+          if (v == Collections.max(existing)) {
+            throw new KmsException(
+                PROVIDER_ID,
+                masterKeyName,
+                "version " + v + " is the current version; rotate the key before retiring it");
+          }
+          try {
+            store.deleteEntry(masterKeyName + "#" + v);
+          } catch (GeneralSecurityException e) {
+            throw new KmsException(
+                PROVIDER_ID, masterKeyName, "cannot delete version " + v + ": " + e.getMessage());
+          }
+          return v;
+        });
+  }
+
+  @Override
+  public String retirementMeaning() {
+    return "the version's entry is deleted from the key store file " + file;
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -310,7 +349,8 @@ public final class LocalKms implements Kms, KmsAdmin {
 
   // ---- reading the store
 
-  private record MasterVersion(DataKey key, RandomNonceGcm aead) {
+  /** One version's key; {@code created} is the entry's creation time (null if not recorded). */
+  private record MasterVersion(DataKey key, RandomNonceGcm aead, Instant created) {
     void close() {
       aead.close();
       key.close();
@@ -330,10 +370,14 @@ public final class LocalKms implements Kms, KmsAdmin {
 
   private static MasterKeyInfo info(String name, NavigableMap<Integer, MasterVersion> versions) {
     List<String> all = new ArrayList<>();
-    for (Integer v : versions.keySet()) {
-      all.add(String.valueOf(v));
+    Map<String, Instant> created = new HashMap<>();
+    for (Map.Entry<Integer, MasterVersion> v : versions.entrySet()) {
+      all.add(String.valueOf(v.getKey()));
+      if (v.getValue().created() != null) {
+        created.put(String.valueOf(v.getKey()), v.getValue().created());
+      }
     }
-    return new MasterKeyInfo(PROVIDER_ID, name, String.valueOf(versions.lastKey()), all);
+    return new MasterKeyInfo(PROVIDER_ID, name, String.valueOf(versions.lastKey()), all, created);
   }
 
   /** The store as of now; reloads only when the file was replaced (new inode, time or size). */
@@ -409,7 +453,12 @@ public final class LocalKms implements Kms, KmsAdmin {
             PROVIDER_ID, name, "key store entry '" + alias + "' is not an AES-256 key");
       }
       DataKey key = DataKey.copyOf(material, MAX_WRAPS_PER_VERSION);
-      MasterVersion v = new MasterVersion(key, RandomNonceGcm.create(key));
+      // PKCS#12 keeps each entry's creation time (in its local key id), across rewrites of the
+      // file.
+      Date date = store.getCreationDate(alias);
+      MasterVersion v =
+          new MasterVersion(
+              key, RandomNonceGcm.create(key), date == null ? null : date.toInstant());
       loaded.add(v);
       return v;
     } finally {

@@ -55,8 +55,11 @@ class LocalKmsTest {
   void createRotateListDescribe() {
     try (LocalKms kms = open()) {
       assertThat(kms.listKeys()).isEmpty();
-      assertThat(kms.createKey("pii"))
-          .isEqualTo(new MasterKeyInfo("local", "pii", "1", List.of("1")));
+      MasterKeyInfo created = kms.createKey("pii");
+      assertThat(created)
+          .isEqualTo(
+              new MasterKeyInfo(
+                  "local", "pii", "1", List.of("1"), Map.of("1", created.created().get("1"))));
       kms.createKey("alpha");
       assertThat(kms.rotateKey("pii").currentVersion()).isEqualTo("2");
       assertThat(kms.describe("pii").toCompletableFuture().join().versions())

@@ -11,6 +11,7 @@ import dev.pipeseal.kms.KmsUnavailableException;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.MasterKeyNames;
 import dev.pipeseal.kms.UnknownKeyException;
+import dev.pipeseal.kms.VersionRetirement;
 import dev.pipeseal.kms.WrappedKey;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -59,7 +60,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * {@link Cipher}. The key catalog (labels) is cached and reread after {@link
  * Pkcs11Config#refresh()} or when a requested key is not in it.
  */
-public final class Pkcs11Kms implements Kms, KmsAdmin {
+public final class Pkcs11Kms implements Kms, KmsAdmin, VersionRetirement {
   /** Wrapping algorithm id recorded in wrapped keys. */
   public static final String ALGORITHM = "PKCS11-AES256-GCM";
 
@@ -262,6 +263,53 @@ public final class Pkcs11Kms implements Kms, KmsAdmin {
       generateVersion(masterKeyName, versionsOf(masterKeyName).lastKey() + 1);
       return info(masterKeyName, versionsOf(masterKeyName));
     }
+  }
+
+  /**
+   * Destroys the version's token object ({@code C_DestroyObject} through the key store); the
+   * current version is refused. The HSM keeps no copy, so what it wrapped cannot be unwrapped
+   * again.
+   */
+  @Override
+  public MasterKeyInfo retireVersion(String masterKeyName, String version) {
+    checkName(masterKeyName);
+    int v;
+    try {
+      v = Integer.parseInt(version);
+    } catch (NumberFormatException e) {
+      throw new UnknownKeyException(
+          providerId(), masterKeyName, "master key version '" + version + "' does not exist");
+    }
+    synchronized (catalogLock) {
+      refresh();
+      NavigableMap<Integer, String> versions = versionsOf(masterKeyName);
+      if (!versions.containsKey(v)) {
+        throw new UnknownKeyException(
+            providerId(),
+            masterKeyName,
+            "version " + v + " does not exist in " + config.tokenDescription());
+      }
+      if (v == versions.lastKey()) {
+        throw new KmsException(
+            providerId(),
+            masterKeyName,
+            "version " + v + " is the current version; rotate the key before retiring it");
+      }
+      String alias = versions.get(v);
+      try {
+        loadedKeyStore().deleteEntry(alias);
+      } catch (GeneralSecurityException | java.security.ProviderException e) {
+        throw failure(masterKeyName, "cannot destroy version " + v, e);
+      }
+      keys.remove(alias);
+      refresh();
+      return info(masterKeyName, versionsOf(masterKeyName));
+    }
+  }
+
+  @Override
+  public String retirementMeaning() {
+    return "the version's token object is destroyed on " + config.tokenDescription();
   }
 
   @Override

@@ -12,6 +12,7 @@ import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.KmsProviders;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.UnknownKeyException;
+import dev.pipeseal.kms.VersionRetirement;
 import dev.pipeseal.kms.WrappedKey;
 import java.net.URI;
 import java.util.ArrayList;
@@ -68,6 +69,27 @@ class Pkcs11KmsTest {
 
   private static byte[] material(DataKey key) {
     return key.withMaterial(byte[]::clone);
+  }
+
+  @Test
+  void retiredVersionIsDestroyedOnTheToken() {
+    String name = newKey();
+    VersionRetirement retire = kms.capability(VersionRetirement.class).orElseThrow();
+    WrappedKey old;
+    try (DataKeyPair pair = join(kms.generateDataKey(name))) {
+      old = pair.wrapped();
+    }
+    assertThatThrownBy(() -> retire.retireVersion(name, "1"))
+        .isInstanceOf(KmsException.class)
+        .hasMessageContaining("current version");
+    kms.rotateKey(name);
+    assertThat(retire.retireVersion(name, "1").versions()).containsExactly("2");
+    assertThatThrownBy(() -> join(kms.unwrap(old)))
+        .isInstanceOf(UnknownKeyException.class)
+        .hasMessageContaining("version 1 does not exist");
+    // PKCS#11 token objects carry no creation time SunPKCS11 exposes: the age stays unknown.
+    assertThat(join(kms.describe(name)).createdAt("2")).isEmpty();
+    assertThat(kms.rotateKey(name).currentVersion()).isEqualTo("3");
   }
 
   @Test
