@@ -26,7 +26,10 @@ import java.util.function.LongSupplier;
  * @param <K> lookup key; must have value equality
  */
 public final class KeyCache<K> implements AutoCloseable {
-  /** Why the cache dropped a key: {@code evicted}, {@code expired} or {@code closed}. */
+  /**
+   * Why the cache dropped a key: {@code evicted}, {@code expired}, {@code invalidated} or {@code
+   * closed}.
+   */
   public interface RemovalListener<K> {
     void removed(K key, String reason);
   }
@@ -165,6 +168,24 @@ public final class KeyCache<K> implements AutoCloseable {
       value.close();
       listener.removed(key, dropReason);
     }
+  }
+
+  /**
+   * Drops {@code key} if the cache still holds {@code value} (the object a {@link #get} returned),
+   * so that the next lookup loads it again; a newer load of the same key is left alone. For a layer
+   * that finds out only after the fact that a loaded key is wrong (reason {@code invalidated}).
+   */
+  public void invalidate(K key, DataKey value) {
+    List<Removal<K>> removed = new ArrayList<>(1);
+    synchronized (this) {
+      Entry entry = entries.get(key);
+      if (entry == null || entry.value == null || entry.value != value) {
+        return;
+      }
+      entries.remove(key);
+      removed.add(removal(key, entry, "invalidated"));
+    }
+    release(removed);
   }
 
   /** Destroys expired keys now; lookups also expire lazily, this bounds idle keys' lifetime. */

@@ -290,6 +290,11 @@ public final class KekKms extends ForwardingKms {
               parts.dekCiphertext(), KekLayout.aad(wrapped.provider(), wrapped.masterKeyName()));
       return DataKey.copyOf(plain);
     } catch (AuthenticationFailedException | TruncatedCiphertextException e) {
+      // Either this DEK was tampered with or the KMS answered the KEK wrongly (a corrupting proxy,
+      // a broken provider); in the second case a cached KEK would fail every DEK under it for its
+      // whole lifetime after the KMS recovered. Dropping it costs one KMS call per bad DEK, as
+      // without the KEK layer.
+      unwrappedKeks.invalidate(parts.kek(), kek);
       throw new InvalidWrappedKeyException(
           wrapped.provider(),
           wrapped.masterKeyName(),
