@@ -76,7 +76,7 @@ public final class InstrumentedKms extends ForwardingKms {
 
   @Override
   public CompletionStage<WrappedKey> wrap(DataKey dek, String masterKeyName) {
-    return timed("wrap", () -> inner.wrap(dek, masterKeyName));
+    return timed("wrap", masterKeyName, () -> inner.wrap(dek, masterKeyName));
   }
 
   @Override
