@@ -42,7 +42,8 @@ public final class HadoopAtomicFiles {
       throws IOException {
     Path tmp = temporaryFor(target);
     FileSystem fs = rawFileSystem(tmp, conf);
-    if (fs instanceof RawLocalFileSystem) {
+    // Exactly the local file system: subclasses (test doubles that inject faults) keep their own.
+    if (fs.getClass() == RawLocalFileSystem.class) {
       // Hadoop's local create sets the file's permissions by forking chmod wherever its native
       // library is missing (most installs): a process per file, which dominated rotating many
       // small key material files. A plain create (the umask's permissions) and force instead.
