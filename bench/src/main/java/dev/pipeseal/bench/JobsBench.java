@@ -27,8 +27,9 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
 /**
- * {@code ./bench/run jobs [--files N] [--rounds R] [--dir D]}: the lake jobs through the CLI (local
- * engine, 2 threads, local key store).
+ * {@code ./bench/run jobs [--files N] [--rounds R] [--dir D] [--lake-files M] [--only CASES]}: the
+ * lake jobs through the CLI (local engine, local key store). {@code --only} takes a comma-separated
+ * subset of {@code rewrap-scaling} (the first three cases below) and {@code rotate-external}.
  *
  * <ul>
  *   <li>{@code rewrap-scaling-external}: rotate N files of ~4 KB vs N files of ~4 MB with external
@@ -38,6 +39,13 @@ import org.apache.parquet.schema.MessageTypeParser;
  *       (rotation rewraps the registry; data files are not opened).
  *   <li>{@code rewrap-vs-reencrypt}: rotate (rewrap) vs reencrypt (full rewrite) of the same ~4 MB
  *       files, files/s.
+ *   <li>{@code rotate-external-files-per-s}: {@code pipeseal rotate} of an M-file lake (default
+ *       100,000) with external key material, default options, vs a naive single-threaded loop that
+ *       reads, parses, reserializes and atomically renames the same key material files (no KMS, no
+ *       fsync, no check), files/s. The lake is built fast: one real encrypted Parquet file per
+ *       partition of 1,000 files (each written with fresh Parquet KEK caches, so each partition has
+ *       its own KEK, as files from one writer job share one), copied byte for byte with its key
+ *       material file to the partition's other names.
  * </ul>
  *
  * Each round rolls the master key first, so every rotation has work to do.
@@ -52,12 +60,18 @@ final class JobsBench {
   static void run(String[] args) throws Exception {
     int files = 1000;
     int rounds = 3;
+    int lakeFiles = 100_000;
+    String engine = "local";
     Path dir = null;
+    List<String> only = List.of("rewrap-scaling", "rotate-external");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--files" -> files = Integer.parseInt(args[i + 1]);
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--dir" -> dir = Path.of(args[i + 1]);
+        case "--lake-files" -> lakeFiles = Integer.parseInt(args[i + 1]);
+        case "--only" -> only = List.of(args[i + 1].split(","));
+        case "--engine" -> engine = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -70,6 +84,22 @@ final class JobsBench {
         "parquet.crypto.factory.class", "dev.pipeseal.parquet.crypto.PipesealCryptoFactory");
     external.put("pipeseal.parquet.columns.pii", "ssn");
     external.put("pipeseal.parquet.key-material", "external");
+    if (only.contains("rewrap-scaling")) {
+      rewrapScaling(work, kms, admin, external, files, rounds);
+    }
+    if (only.contains("rotate-external")) {
+      rotateExternal(work.resolve("lake"), kms, admin, external, lakeFiles, rounds, engine);
+    }
+  }
+
+  private static void rewrapScaling(
+      Path work,
+      Map<String, String> kms,
+      KmsAdmin admin,
+      Map<String, String> external,
+      int files,
+      int rounds)
+      throws Exception {
     Path small = work.resolve("small");
     Path large = work.resolve("large");
     Path reenc = work.resolve("reencrypt");
@@ -150,15 +180,114 @@ final class JobsBench {
     BenchReport.value("jobs.files-per-case", files, "files");
   }
 
+  private static final int FILES_PER_PARTITION = 1000;
+
+  /**
+   * {@code rotate} of a large lake with default options (engine and parallelism as a user gets
+   * them) against the naive loop, alternating; each round rolls the master key first.
+   */
+  private static void rotateExternal(
+      Path lake,
+      Map<String, String> kms,
+      KmsAdmin admin,
+      Map<String, String> external,
+      int files,
+      int rounds,
+      String engine)
+      throws Exception {
+    long t0 = System.nanoTime();
+    List<Path> materials = buildLake(lake, external, files);
+    BenchReport.value("jobs.rotate-external-lake-build-s", (System.nanoTime() - t0) / 1e9, "s");
+    double[] ours = new double[rounds];
+    double[] naive = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      roll(admin, kms);
+      ours[r] = rate(files, kms, List.of("--engine", engine), "rotate", lake.toString());
+      naive[r] = naiveRewrite(materials);
+    }
+    BenchReport.ratio(
+        "jobs.rotate-external-files-per-s",
+        BenchReport.median(ours),
+        BenchReport.median(naive),
+        "files/s");
+    BenchReport.value("jobs.rotate-external-lake-files", files, "files");
+  }
+
+  /**
+   * {@code files} data files in partitions of {@value #FILES_PER_PARTITION}: the first of each
+   * written by the real Parquet writer with external key material, the others byte copies of it and
+   * its key material file. Returns the key material files.
+   */
+  private static List<Path> buildLake(Path lake, Map<String, String> external, int files)
+      throws IOException {
+    List<Path> materials = new ArrayList<>(files);
+    for (int first = 0; first < files; first += FILES_PER_PARTITION) {
+      Path part = lake.resolve("day=" + first / FILES_PER_PARTITION);
+      Path template = part.resolve(partName(first));
+      KeyToolkit.removeCacheEntriesForAllTokens(); // a new writer job: its own KEK
+      write(external, template, 1, 64, first);
+      Files.deleteIfExists(template.resolveSibling("." + template.getFileName() + ".crc"));
+      Path templateMaterial =
+          template.resolveSibling("_KEY_MATERIAL_FOR_" + template.getFileName() + ".json");
+      Files.deleteIfExists(
+          templateMaterial.resolveSibling("." + templateMaterial.getFileName() + ".crc"));
+      materials.add(templateMaterial);
+      byte[] data = Files.readAllBytes(template);
+      byte[] material = Files.readAllBytes(templateMaterial);
+      int end = Math.min(files, first + FILES_PER_PARTITION);
+      for (int i = first + 1; i < end; i++) {
+        String name = partName(i);
+        Files.write(part.resolve(name), data);
+        Path m = part.resolve("_KEY_MATERIAL_FOR_" + name + ".json");
+        Files.write(m, material);
+        materials.add(m);
+      }
+    }
+    return materials;
+  }
+
+  private static String partName(int i) {
+    return String.format("part-%06d.parquet", i);
+  }
+
+  /**
+   * The baseline: what a hand-written script does per file, one file after another: read the key
+   * material JSON, parse it, write it back to a temporary sibling and rename that over the
+   * original. Returns files per second.
+   */
+  private static double naiveRewrite(List<Path> materials) throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    long t0 = System.nanoTime();
+    for (Path m : materials) {
+      Map<?, ?> parsed = json.readValue(Files.readAllBytes(m), Map.class);
+      Path tmp = m.resolveSibling("." + m.getFileName() + ".tmp");
+      Files.write(tmp, json.writeValueAsBytes(parsed));
+      Files.move(
+          tmp,
+          m,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return materials.size() / ((System.nanoTime() - t0) / 1e9);
+  }
+
   private static void roll(KmsAdmin admin, Map<String, String> kms) {
     admin.rotateKey("pii");
     KeyToolkit.removeCacheEntriesForAllTokens();
   }
 
-  /** Runs one CLI command; returns files per second. */
+  /** Runs one CLI command on the local engine with 2 threads; returns files per second. */
   private static double rate(int files, Map<String, String> kms, String... command) {
+    return rate(files, kms, List.of("--engine", "local", "--parallelism", "2"), command);
+  }
+
+  /** Runs one CLI command with {@code options}; returns files per second. */
+  private static double rate(
+      int files, Map<String, String> kms, List<String> options, String... command) {
     List<String> a = new ArrayList<>(List.of(command));
-    a.addAll(List.of("--engine", "local", "--parallelism", "2", "--quiet", "--restart"));
+    a.addAll(options);
+    a.addAll(List.of("--quiet", "--restart"));
     if (a.contains("--registry")) {
       a.remove("--restart");
     }

@@ -56,6 +56,9 @@ final class SparkBench {
       spark.udf().register("cached_gcm", new CachedGcmUdf(aesKey, "s"), DataTypes.BinaryType);
       spark
           .udf()
+          .register("cached_gcm_open", new CachedGcmOpenUdf(aesKey, "s"), DataTypes.StringType);
+      spark
+          .udf()
           .register("cached_gcm_floats", new CachedGcmFloatsUdf(aesKey), DataTypes.BinaryType);
 
       Dataset<Row> input =
@@ -76,13 +79,17 @@ final class SparkBench {
           .cache()
           .createOrReplaceTempView("ours_enc");
       spark.sql(builtin).cache().createOrReplaceTempView("builtin_enc");
+      spark.sql(udf).cache().createOrReplaceTempView("udf_enc");
       spark.table("ours_enc").write().format("noop").mode("overwrite").save();
       spark.table("builtin_enc").write().format("noop").mode("overwrite").save();
+      spark.table("udf_enc").write().format("noop").mode("overwrite").save();
       String oursDec = "SELECT pipeseal_decrypt(e, 'string', 's') AS s FROM ours_enc";
       String builtinDec =
           "SELECT CAST(aes_decrypt(e, " + keyHex + ", 'GCM') AS STRING) AS s FROM builtin_enc";
-      warm(spark, oursDec, builtinDec);
+      String udfDec = "SELECT cached_gcm_open(e) AS s FROM udf_enc";
+      warm(spark, oursDec, builtinDec, udfDec);
       report("spark.decrypt-str32", alternate(spark, rounds, rows, oursDec, builtinDec));
+      report("spark.decrypt-str32-vs-udf", alternate(spark, rounds, rows, oursDec, udfDec));
       spark.catalog().clearCache();
 
       // Vectors come from a cache (as UnsafeArrayData, like any scan): 1M x 3 KiB does not fit the
@@ -247,6 +254,32 @@ final class SparkBench {
     @Override
     public byte[] call(String s) throws Exception {
       return s == null ? null : seal(s.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * The hand-written decrypt baseline, the inverse of {@link CachedGcmUdf}: one cached Cipher per
+   * thread, iv || ct in, the column name as associated data, a Java String out (what a user's UDF
+   * returns; Spark converts it to its own UTF-8 string).
+   */
+  static final class CachedGcmOpenUdf implements UDF1<byte[], String> {
+    private static final long serialVersionUID = 1L;
+    private final CachedGcmUdf gcm;
+
+    CachedGcmOpenUdf(byte[] key, String context) {
+      this.gcm = new CachedGcmUdf(key, context);
+    }
+
+    @Override
+    public String call(byte[] e) throws Exception {
+      if (e == null) {
+        return null;
+      }
+      Cipher c = gcm.cipher();
+      c.init(Cipher.DECRYPT_MODE, gcm.keySpec, new GCMParameterSpec(128, e, 0, 12));
+      c.updateAAD(gcm.context);
+      byte[] pt = c.doFinal(e, 12, e.length - 12);
+      return new String(pt, StandardCharsets.UTF_8);
     }
   }
 

@@ -94,6 +94,14 @@ public abstract class JobCommand implements Callable<Integer> {
   Integer parallelism;
 
   @Option(
+      names = "--files-in-flight",
+      paramLabel = "N",
+      description =
+          "Files each task works on at once; more overlap storage waits (default: 16 for"
+              + " rotate, whose per-file work is a small fsynced rewrite; 1 otherwise)")
+  Integer filesInFlight;
+
+  @Option(
       names = "--batch",
       paramLabel = "N",
       defaultValue = "1000",
@@ -171,6 +179,7 @@ public abstract class JobCommand implements Callable<Integer> {
     String command = spec.name();
     String path = path();
     range("--parallelism", parallelism == null ? 1 : parallelism, 1, 100_000);
+    range("--files-in-flight", filesInFlight == null ? 1 : filesInFlight, 1, 1024);
     range("--batch", batch, 1, 1_000_000);
     range("--kms-rate", kmsRate, 0, 1e9);
     if (!engine.equals("spark") && !engine.equals("local")) {
@@ -197,6 +206,7 @@ public abstract class JobCommand implements Callable<Integer> {
         shared.json(spec),
         engine,
         parallelism != null ? parallelism : Math.max(1, Runtime.getRuntime().availableProcessors()),
+        filesInFlight != null ? filesInFlight : 0,
         batch,
         kmsRate,
         sample(),

@@ -1,9 +1,12 @@
 package dev.pipeseal.registry;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -39,6 +42,22 @@ public final class HadoopAtomicFiles {
       throws IOException {
     Path tmp = temporaryFor(target);
     FileSystem fs = rawFileSystem(tmp, conf);
+    // Exactly the local file system: subclasses (test doubles that inject faults) keep their own.
+    if (fs.getClass() == RawLocalFileSystem.class) {
+      // Hadoop's local create sets the file's permissions by forking chmod wherever its native
+      // library is missing (most installs): a process per file, which dominated rotating many
+      // small key material files. A plain create (the umask's permissions) and force instead.
+      java.nio.file.Path file = java.nio.file.Path.of(fs.makeQualified(tmp).toUri());
+      try (FileChannel ch =
+          FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true);
+      }
+      return tmp;
+    }
     try (FSDataOutputStream out = fs.create(tmp, false)) {
       out.write(bytes);
       out.hsync();

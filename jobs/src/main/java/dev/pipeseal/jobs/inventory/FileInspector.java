@@ -1,5 +1,6 @@
 package dev.pipeseal.jobs.inventory;
 
+import dev.pipeseal.jobs.lake.CorruptFileException;
 import dev.pipeseal.jobs.lake.ExplicitKeys;
 import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
@@ -25,6 +26,30 @@ public final class FileInspector {
    */
   public static FileInfo inspect(Path file, ParquetTail tail, Configuration conf)
       throws IOException {
+    return inspect(
+        file,
+        tail,
+        hasExternalKeyMaterial(file, tail)
+            ? KeyMaterialFile.read(KeyMaterialFile.of(file), conf)
+            : null);
+  }
+
+  /** Whether the file's keys are in an external key material file beside it. */
+  public static boolean hasExternalKeyMaterial(Path file, ParquetTail tail)
+      throws CorruptFileException {
+    return tail.encrypted()
+        && tail.footerKeyMaterial() != null
+        && !ExplicitKeys.isKeyId(tail.footerKeyMaterial())
+        && KeyMaterial.isExternal(
+            KeyMaterial.parseObject(tail.footerKeyMaterial(), file.toString()));
+  }
+
+  /**
+   * As {@link #inspect(Path, ParquetTail, Configuration)} with the external key material file
+   * already read ({@code external}; null when {@link #hasExternalKeyMaterial} is false).
+   */
+  public static FileInfo inspect(Path file, ParquetTail tail, KeyMaterialFile external)
+      throws CorruptFileException {
     if (!tail.encrypted()) {
       return new FileInfo("plaintext", null, null, null, null, List.of(), List.of());
     }
@@ -39,7 +64,7 @@ public final class FileInspector {
     String storage;
     if (KeyMaterial.isExternal(footer)) {
       storage = "external";
-      keys.addAll(KeyMaterialFile.read(KeyMaterialFile.of(file), conf).keys());
+      keys.addAll(external.keys());
     } else {
       storage = "internal";
       if (!footer.isEmpty()) {

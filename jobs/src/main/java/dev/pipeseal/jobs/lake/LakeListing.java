@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -29,17 +30,39 @@ public final class LakeListing {
       out.add(status.getPath().toString());
       return out;
     }
-    String prefix = status.getPath().toUri().getPath();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(status.getPath(), true);
-    while (it.hasNext()) {
-      LocatedFileStatus f = it.next();
-      String rel = f.getPath().toUri().getPath().substring(prefix.length());
-      if (!isHidden(rel)) {
-        out.add(f.getPath().toString());
+    if (fs instanceof LocalFileSystem) {
+      // listFiles builds a LocatedFileStatus per file, which asks each file's permissions, and
+      // without Hadoop's native library that is a forked `ls` per file: it took most of a rotate
+      // of small files. A plain walk reads names only.
+      walk(fs, status.getPath(), out);
+    } else {
+      // Object stores list a whole tree in a few flat requests; a walk would list each directory.
+      String prefix = status.getPath().toUri().getPath();
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(status.getPath(), true);
+      while (it.hasNext()) {
+        LocatedFileStatus f = it.next();
+        String rel = f.getPath().toUri().getPath().substring(prefix.length());
+        if (!isHidden(rel)) {
+          out.add(f.getPath().toString());
+        }
       }
     }
     out.sort(null);
     return out;
+  }
+
+  /** Visible files below {@code dir}; hidden names are skipped, hidden directories not entered. */
+  private static void walk(FileSystem fs, Path dir, List<String> out) throws IOException {
+    for (FileStatus f : fs.listStatus(dir)) {
+      if (isHidden(f.getPath().getName())) {
+        continue;
+      }
+      if (f.isDirectory()) {
+        walk(fs, f.getPath(), out);
+      } else {
+        out.add(f.getPath().toString());
+      }
+    }
   }
 
   /** Spark and Hive ignore names starting with {@code _} or {@code .}; so do we. */

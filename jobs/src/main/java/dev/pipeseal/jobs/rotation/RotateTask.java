@@ -27,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
@@ -38,9 +40,19 @@ import org.apache.hadoop.fs.Path;
  * old one. Both the old file (old version) and the new one open the same Parquet keys, so readers
  * are unaffected at every step. Internal key material lives in the data file: reported as needing
  * {@code reencrypt}.
+ *
+ * <p>Per file, that is a few small reads, two fsyncs (the new file, then its directory after the
+ * rename) and KMS calls the bridge mostly answers from its caches: the time goes to waiting on
+ * storage, so runners keep {@value #FILES_IN_FLIGHT} files in flight per task. Files that one
+ * writer job wrote share its Parquet KEK, hence the same wrapped record: each distinct record is
+ * rewrapped once per task ({@link JobContext#memo}) and the result reused, as the writer reused the
+ * original. Full rewrites of internal key material stay at one per core in a JVM.
  */
 public final class RotateTask implements FileTask {
   private static final long serialVersionUID = 1L;
+  static final int FILES_IN_FLIGHT = 16;
+  private static final Semaphore REWRITES =
+      new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
   private final boolean dryRun;
   private final boolean rewrite;
 
@@ -54,12 +66,22 @@ public final class RotateTask implements FileTask {
   }
 
   @Override
+  public int filesInFlight() {
+    return FILES_IN_FLIGHT;
+  }
+
+  @Override
   public FileOutcome apply(JobContext context, String file) {
     try {
       Path p = new Path(file);
-      Configuration conf = context.conf();
+      Configuration conf = context.sharedConf();
       ParquetTail tail = ParquetTail.read(p, conf);
-      FileInfo info = FileInspector.inspect(p, tail, conf);
+      if (FileInspector.hasExternalKeyMaterial(p, tail)) {
+        KeyMaterialFile material = KeyMaterialFile.read(KeyMaterialFile.of(p), conf);
+        return rotateExternal(
+            context, p, conf, tail, material, FileInspector.inspect(p, tail, material));
+      }
+      FileInfo info = FileInspector.inspect(p, tail, (KeyMaterialFile) null);
       if (!tail.encrypted()) {
         return new FileOutcome(
             file, Status.SKIPPED, "plaintext file: no key to rotate (reencrypt encrypts it)", info);
@@ -71,9 +93,6 @@ public final class RotateTask implements FileTask {
             "written with explicit keys (no KMS key to rotate): migrate it to KMS keys with"
                 + " reencrypt and pipeseal.jobs.explicit-keys",
             info);
-      }
-      if ("external".equals(info.keyMaterial())) {
-        return rotateExternal(context, p, conf, info);
       }
       List<String> stale = stale(context, info.keys());
       if (stale.isEmpty()) {
@@ -98,7 +117,8 @@ public final class RotateTask implements FileTask {
       }
       // Rotation keeps the file's layout: internal key material stays internal (a key material
       // file beside it marks an interrupted external rewrite, which is finished as external).
-      long rows = FileRewriter.rewrite(p, conf, FileRewriter.readsOrTargetsExternal(p, conf));
+      // The rewriter may change its configuration: it gets a copy of its own.
+      long rows = rewrite(p, context.conf());
       return new FileOutcome(
           file,
           Status.DONE,
@@ -106,6 +126,15 @@ public final class RotateTask implements FileTask {
           FileInspector.inspect(p, ParquetTail.read(p, conf), conf));
     } catch (IOException | RuntimeException e) {
       return FileOutcome.of(file, Status.FAILED, InventoryTask.describe(e));
+    }
+  }
+
+  private static long rewrite(Path p, Configuration conf) throws IOException {
+    REWRITES.acquireUninterruptibly();
+    try {
+      return FileRewriter.rewrite(p, conf, FileRewriter.readsOrTargetsExternal(p, conf));
+    } finally {
+      REWRITES.release();
     }
   }
 
@@ -122,9 +151,14 @@ public final class RotateTask implements FileTask {
   }
 
   private FileOutcome rotateExternal(
-      JobContext context, Path data, Configuration conf, FileInfo info) throws IOException {
-    Path materialPath = KeyMaterialFile.of(data);
-    KeyMaterialFile material = KeyMaterialFile.read(materialPath, conf);
+      JobContext context,
+      Path data,
+      Configuration conf,
+      ParquetTail tail,
+      KeyMaterialFile material,
+      FileInfo info)
+      throws IOException {
+    Path materialPath = material.path();
     Kms kms = context.kms();
     LinkedHashMap<String, String> next = new LinkedHashMap<>();
     Map<String, String> rewrapped = new LinkedHashMap<>(); // reference -> master key
@@ -155,11 +189,7 @@ public final class RotateTask implements FileTask {
       from.add(use.label());
       if (!dryRun) {
         String member = KeyMaterial.wrappedMember(m);
-        String fresh =
-            KmsCalls.await(
-                WrappedKeyString.rewrap((String) m.get(member), use.masterKey(), kms)
-                    .toCompletableFuture());
-        m.put(member, fresh);
+        m.put(member, rewrap(context, kms, (String) m.get(member), use.masterKey()));
         rewrapped.put(e.getKey(), use.masterKey());
       }
       next.put(e.getKey(), KeyMaterial.toJson(m));
@@ -182,9 +212,26 @@ public final class RotateTask implements FileTask {
       throw e;
     }
     FaultInjection.at(FaultInjection.AFTER_RENAME, file);
-    FileInfo after = FileInspector.inspect(data, ParquetTail.read(data, conf), conf);
+    // What was read back and checked is what now stands there; the data file is untouched.
+    FileInfo after = FileInspector.inspect(data, tail, updated);
     return new FileOutcome(
         file, Status.DONE, "rewrapped " + rewrapped.size() + " keys from " + from, after);
+  }
+
+  /**
+   * The rewrap of one wrapped-key string, once per distinct string and task: files from one writer
+   * share it. A failed rewrap is not remembered (the next file asks again).
+   */
+  private static String rewrap(JobContext context, Kms kms, String wrapped, String masterKey) {
+    Map<String, String> memo = context.memo(RotateTask.class, ConcurrentHashMap::new);
+    String key = masterKey + "\n" + wrapped;
+    String fresh = memo.get(key);
+    if (fresh == null) {
+      fresh =
+          KmsCalls.await(WrappedKeyString.rewrap(wrapped, masterKey, kms).toCompletableFuture());
+      memo.putIfAbsent(key, fresh);
+    }
+    return fresh;
   }
 
   /**

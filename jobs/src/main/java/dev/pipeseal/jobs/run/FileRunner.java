@@ -13,7 +13,13 @@ public interface FileRunner extends AutoCloseable {
   /** The runner {@code options.engine()} names. */
   static FileRunner forOptions(JobOptions options) {
     return options.engine().equals("local")
-        ? new LocalRunner(options.parallelism(), options.properties(), options.kmsRate())
+        ? new LocalRunner(
+            options.parallelism(), options.filesInFlight(), options.properties(), options.kmsRate())
         : new SparkRunner(options);
+  }
+
+  /** Files each task works on at once: the option if given, else what the task asks for. */
+  static int filesInFlight(int option, FileTask task) {
+    return Math.max(1, option > 0 ? option : task.filesInFlight());
   }
 }

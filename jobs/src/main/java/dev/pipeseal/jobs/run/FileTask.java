@@ -10,4 +10,13 @@ import java.io.Serializable;
 @FunctionalInterface
 public interface FileTask extends Serializable {
   FileOutcome apply(JobContext context, String file);
+
+  /**
+   * Files one runner task (a local thread's share, a Spark task) works on at once unless {@code
+   * --files-in-flight} says otherwise. More than one only pays when a file's work mostly waits on
+   * storage (fsync, object-store round trips) rather than on the CPU.
+   */
+  default int filesInFlight() {
+    return 1;
+  }
 }

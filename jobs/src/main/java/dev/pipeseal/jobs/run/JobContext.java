@@ -20,7 +20,9 @@ public final class JobContext {
   private final Map<String, String> properties;
   private final double kmsRate;
   private final Map<String, String> currentVersions = new ConcurrentHashMap<>();
+  private final Map<Class<?>, Object> memos = new ConcurrentHashMap<>();
   private volatile Kms kms;
+  private volatile Configuration shared;
 
   private JobContext(Map<String, String> properties, double kmsRate) {
     this.properties = properties;
@@ -43,9 +45,34 @@ public final class JobContext {
     return new JobContext(properties, kmsRate);
   }
 
-  /** A fresh Hadoop configuration holding the job's properties. */
+  /** A fresh Hadoop configuration holding the job's properties, for a caller that changes it. */
   public Configuration conf() {
-    return hadoopConf(properties);
+    return new Configuration(sharedConf());
+  }
+
+  /**
+   * One Hadoop configuration for this context, for callers that only read it (file system lookups,
+   * small reads and writes): a new {@link Configuration} parses Hadoop's default resources again on
+   * first use, which cost more than rotating a key material file. Never change it.
+   */
+  public Configuration sharedConf() {
+    Configuration c = shared;
+    if (c == null) {
+      c = hadoopConf(properties);
+      c.size(); // parses the resources once, here, rather than lazily under concurrent readers
+      shared = c;
+    }
+    return c;
+  }
+
+  /**
+   * State that tasks keep for the lifetime of this context (a batch on the local engine, a Spark
+   * task), one per {@code owner}: created by {@code init} on first use. It must be thread-safe:
+   * files of one context run concurrently.
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T memo(Class<?> owner, java.util.function.Supplier<T> init) {
+    return (T) memos.computeIfAbsent(owner, o -> init.get());
   }
 
   public static Configuration hadoopConf(Map<String, String> properties) {

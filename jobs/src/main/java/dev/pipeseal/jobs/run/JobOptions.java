@@ -19,6 +19,8 @@ import java.util.Map;
  * @param json print the JSON report on standard output
  * @param engine {@code spark} or {@code local} (a thread pool in this JVM)
  * @param parallelism tasks per batch (local threads, or Spark partitions)
+ * @param filesInFlight files each task works on at once; 0 lets the command choose ({@link
+ *     FileTask#filesInFlight()})
  * @param batchSize files per batch: the unit of progress lines and checkpoints
  * @param kmsRate key operations per second for the whole job (Spark: split over the tasks that run
  *     at once); 0 is unlimited
@@ -39,6 +41,7 @@ public record JobOptions(
     boolean json,
     String engine,
     int parallelism,
+    int filesInFlight,
     int batchSize,
     double kmsRate,
     double sample,

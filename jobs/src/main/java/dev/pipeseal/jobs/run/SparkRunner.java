@@ -1,7 +1,6 @@
 package dev.pipeseal.jobs.run;
 
 import dev.pipeseal.jobs.report.FileOutcome;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -23,12 +22,14 @@ final class SparkRunner implements FileRunner {
   private final HashMap<String, String> properties;
   private final double kmsRate;
   private final int parallelism;
+  private final int filesInFlight;
 
   SparkRunner(JobOptions options) {
     this.appName = "pipeseal " + options.command();
     this.properties = new HashMap<>(options.properties());
     this.kmsRate = options.kmsRate();
     this.parallelism = options.parallelism();
+    this.filesInFlight = options.filesInFlight();
   }
 
   /** Started on the first batch, so bad input fails before Spark starts. */
@@ -83,17 +84,14 @@ final class SparkRunner implements FileRunner {
     Map<String, String> props = properties;
     Plan plan = Plan.of(files.size(), parallelism, jsc.defaultParallelism(), kmsRate);
     double share = plan.perTaskRate();
+    int inFlight = FileRunner.filesInFlight(filesInFlight, task);
     return jsc.parallelize(files, plan.slices())
         .mapPartitions(
             (FlatMapFunction<Iterator<String>, FileOutcome>)
                 paths -> {
                   // One throttle per task: its share of the job's budget.
                   JobContext ctx = JobContext.forTask(props, share);
-                  List<FileOutcome> out = new ArrayList<>();
-                  while (paths.hasNext()) {
-                    out.add(task.apply(ctx, paths.next()));
-                  }
-                  return out.iterator();
+                  return InFlight.apply(task, ctx, paths, inFlight).iterator();
                 })
         .collect();
   }
