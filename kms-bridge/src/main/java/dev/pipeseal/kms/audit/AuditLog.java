@@ -55,6 +55,26 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
+   * Records an operation on keys kept outside the KMS, e.g. {@code shred} of a subject's keys in
+   * the key registry ({@code keyName} is then the subject's hash, never the subject id). Throws if
+   * the sink cannot write, so the caller can report that the trail is incomplete.
+   */
+  public void registryOperation(String keyName, String operation, String outcome, String reason) {
+    sink.write(
+        new AuditEvent(
+            clock.instant(),
+            principal,
+            "key-registry",
+            keyName,
+            null,
+            operation,
+            outcome,
+            context(),
+            null,
+            reason));
+  }
+
+  /**
    * Records that a layer dropped (and so destroyed, once its users close it) an unwrapped key.
    * Never throws: the key is gone either way.
    */

@@ -63,18 +63,29 @@ public final class KmsBridge extends ForwardingKms {
   private final Kms provider;
   private final InstrumentedKms callerMetrics;
   private final InstrumentedKms providerCalls;
+  private final AuditLog audit;
 
   private KmsBridge(
       KmsBridgeConfig config,
       Kms provider,
       Kms top,
       InstrumentedKms callerMetrics,
-      InstrumentedKms providerCalls) {
+      InstrumentedKms providerCalls,
+      AuditLog audit) {
     super(top);
     this.config = config;
     this.provider = provider;
     this.callerMetrics = callerMetrics;
     this.providerCalls = providerCalls;
+    this.audit = audit;
+  }
+
+  /**
+   * This bridge's audit trail ({@code audit.sink}), for operations on keys kept outside the KMS
+   * such as a registry shred; empty when auditing is off.
+   */
+  public Optional<AuditLog> auditLog() {
+    return Optional.ofNullable(audit);
   }
 
   /** Parses {@code properties} (see {@link KmsBridgeConfig#fromProperties(Map)}) and opens. */
@@ -150,7 +161,7 @@ public final class KmsBridge extends ForwardingKms {
       if (audit != null) {
         kms = new AuditingKms(kms, audit);
       }
-      return new KmsBridge(config, provider, kms, callerMetrics, providerCalls);
+      return new KmsBridge(config, provider, kms, callerMetrics, providerCalls, audit);
     } catch (RuntimeException e) {
       if (audit != null) {
         audit.close();
