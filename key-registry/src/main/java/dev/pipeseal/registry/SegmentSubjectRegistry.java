@@ -259,7 +259,8 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
     boolean alreadyErased = s != null && s.erasedAt() != null;
     int keys = s == null ? 0 : s.keys().size();
     int removed = 0;
-    if (!alreadyErased || keys > 0) {
+    // An interrupted shred may have left the erased mark beside files it meant to delete: finish.
+    if (!alreadyErased || keys > 0 || before.files().size() > 1) {
       removed = compactBucket(bucket, subject);
     }
     cache.remove(subject);
