@@ -1,6 +1,7 @@
 package dev.pipeseal.envelope;
 
 import dev.pipeseal.crypto.envelope.KeyReference;
+import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
@@ -10,6 +11,9 @@ import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.kms.registry.SubjectHash;
+import dev.pipeseal.kms.registry.SubjectKey;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
 import java.util.Objects;
 
@@ -22,20 +26,41 @@ import java.util.Objects;
 public final class EnvelopeKeys {
   private final Kms kms;
   private final KeyRegistry registry;
+  private final SubjectKeyRegistry subjects;
 
-  private EnvelopeKeys(Kms kms, KeyRegistry registry) {
+  private EnvelopeKeys(Kms kms, KeyRegistry registry, SubjectKeyRegistry subjects) {
     this.kms = Objects.requireNonNull(kms, "kms");
     this.registry = registry;
+    this.subjects = subjects;
   }
 
   /** Inline references only (the Kafka default): a reader needs nothing but KMS access. */
   public static EnvelopeKeys inline(Kms kms) {
-    return new EnvelopeKeys(kms, null);
+    return new EnvelopeKeys(kms, null, null);
   }
 
   /** Inline and registry references (the Spark column default stores 8-byte registry ids). */
   public static EnvelopeKeys withRegistry(Kms kms, KeyRegistry registry) {
-    return new EnvelopeKeys(kms, Objects.requireNonNull(registry, "registry"));
+    return new EnvelopeKeys(kms, Objects.requireNonNull(registry, "registry"), null);
+  }
+
+  /**
+   * These references plus per-subject keys (crypto-shredding) from {@code subjects}; {@code
+   * registry} may be null where only inline and subject references are read (Kafka).
+   */
+  public static EnvelopeKeys withSubjects(
+      Kms kms, KeyRegistry registry, SubjectKeyRegistry subjects) {
+    return new EnvelopeKeys(kms, registry, Objects.requireNonNull(subjects, "subjects"));
+  }
+
+  /** The subject key registry, or null when none is configured. */
+  public SubjectKeyRegistry subjects() {
+    return subjects;
+  }
+
+  /** The reference an envelope under a subject's key carries. */
+  public KeyReference subjectReference(SubjectKey key) {
+    return KeyReference.of(KeyReferenceKind.SUBJECT_KEY_ID, key.referenceBytes());
   }
 
   public Kms kms() {
@@ -62,7 +87,8 @@ public final class EnvelopeKeys {
    * The wrapped key a reference names.
    *
    * @throws InvalidWrappedKeyException if an inline key is corrupt
-   * @throws UnknownKeyException if a registry id is not in the registry
+   * @throws UnknownKeyException if a registry id is not in the registry, or a subject key is
+   *     unknown ({@link dev.pipeseal.kms.registry.SubjectErasedException} if it was shredded)
    */
   public WrappedKey wrappedKey(KeyReference reference) {
     byte[] bytes = reference.bytes();
@@ -82,6 +108,39 @@ public final class EnvelopeKeys {
                         kms.providerId(),
                         null,
                         "key id " + id.hex() + " is not in the key registry " + registry))
+            .wrapped();
+      }
+      case SUBJECT_KEY_ID -> {
+        if (bytes.length != SubjectKey.REFERENCE_BYTES) {
+          throw new InvalidWrappedKeyException(
+              kms.providerId(),
+              null,
+              "subject key reference has "
+                  + bytes.length
+                  + " bytes, expected "
+                  + SubjectKey.REFERENCE_BYTES);
+        }
+        if (subjects == null) {
+          throw new UnknownKeyException(
+              kms.providerId(),
+              null,
+              "subject key references need a key registry with subject keys, and none is"
+                  + " configured");
+        }
+        SubjectHash subject = SubjectHash.fromBytes(bytes, 0);
+        long dekId = SubjectKey.dekIdOf(bytes);
+        yield subjects
+            .key(subject, dekId)
+            .orElseThrow(
+                () ->
+                    new UnknownKeyException(
+                        kms.providerId(),
+                        null,
+                        "key "
+                            + Long.toHexString(dekId)
+                            + " of subject "
+                            + subject.hex()
+                            + " is not in the key registry"))
             .wrapped();
       }
     };

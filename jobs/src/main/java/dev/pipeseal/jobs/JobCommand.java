@@ -190,6 +190,10 @@ public abstract class JobCommand implements Callable<Integer> {
           command + " needs a KMS: --kms URI, or " + SharedOptions.KMS_URI + " in --conf/--config");
     }
     props.putIfAbsent("parquet.crypto.factory.class", JobOptions.FACTORY);
+    if (registry() != null) {
+      // Tasks count cells of shredded subjects through it.
+      props.putIfAbsent(SharedOptions.REGISTRY_LOCATION, registry());
+    }
     check(props);
     props = adjust(props);
     return new JobOptions(
@@ -582,6 +586,14 @@ public abstract class JobCommand implements Callable<Integer> {
           .append(r.count(s));
     }
     out.println(sb);
+    if (r.subjectCells() > 0) {
+      out.println(
+          "cells under subject keys: "
+              + r.subjectCells()
+              + ", of erased subjects: "
+              + r.erasedCells()
+              + (r.cellKeys().isEmpty() ? " (every value read)" : " (sampled)"));
+    }
     if (!r.cellKeys().isEmpty()) {
       out.println("cell keys (files): " + r.cellKeys() + " (sampled: " + CellSampler.METHOD + ")");
       if (!r.registryKeys().isEmpty()) {

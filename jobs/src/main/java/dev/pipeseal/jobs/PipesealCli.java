@@ -3,6 +3,7 @@ package dev.pipeseal.jobs;
 import dev.pipeseal.jobs.cli.ExitCode;
 import dev.pipeseal.jobs.demo.DemoCommand;
 import dev.pipeseal.jobs.keys.KeysCommand;
+import dev.pipeseal.jobs.shred.ShredCommand;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -43,6 +44,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       JobCommand.Reencrypt.class,
       JobCommand.Verify.class,
       KeysCommand.class,
+      ShredCommand.class,
       HelpCommand.class
     })
 public final class PipesealCli implements Callable<Integer> {

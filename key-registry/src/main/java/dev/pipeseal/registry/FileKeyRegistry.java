@@ -12,9 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -28,8 +26,7 @@ final class FileKeyRegistry implements KeyRegistry {
 
   private final RegistryStore store;
   private final Supplier<KeyId> ids;
-  private final Map<KeyId, RegistryRecord> cache;
-  private final int cacheSize;
+  private final RecordCache<KeyId, RegistryRecord> cache;
 
   FileKeyRegistry(RegistryStore store, int cacheSize) {
     this(store, cacheSize, KeyId::random);
@@ -38,16 +35,7 @@ final class FileKeyRegistry implements KeyRegistry {
   FileKeyRegistry(RegistryStore store, int cacheSize, Supplier<KeyId> ids) {
     this.store = Objects.requireNonNull(store, "store");
     this.ids = Objects.requireNonNull(ids, "ids");
-    this.cacheSize = cacheSize;
-    this.cache =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<KeyId, RegistryRecord> eldest) {
-            return size() > FileKeyRegistry.this.cacheSize;
-          }
-        };
+    this.cache = new RecordCache<>(cacheSize, 0, System::nanoTime);
   }
 
   @Override
@@ -82,13 +70,9 @@ final class FileKeyRegistry implements KeyRegistry {
 
   @Override
   public Optional<RegistryRecord> get(KeyId id) {
-    if (cacheSize > 0) {
-      synchronized (cache) {
-        RegistryRecord cached = cache.get(id);
-        if (cached != null) {
-          return Optional.of(cached);
-        }
-      }
+    RegistryRecord cached = cache.get(id);
+    if (cached != null) {
+      return Optional.of(cached);
     }
     Optional<RegistryRecord> record = read(id);
     record.ifPresent(this::remember);
@@ -252,14 +236,8 @@ final class FileKeyRegistry implements KeyRegistry {
   }
 
   private void remember(RegistryRecord record) {
-    if (cacheSize > 0) {
-      synchronized (cache) {
-        RegistryRecord old = cache.get(record.id());
-        if (old == null || old.generation() <= record.generation()) {
-          cache.put(record.id(), record);
-        }
-      }
-    }
+    // Never replace a newer generation by an older one read concurrently.
+    cache.putUnless(record.id(), record, (old, fresh) -> old.generation() > fresh.generation());
   }
 
   @Override

@@ -132,6 +132,35 @@ final class HadoopFileSystemStore implements RegistryStore {
   }
 
   @Override
+  public List<String> listFiles(String dir) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (FileStatus s : list(new Path(root, dir))) {
+      String name = s.getPath().getName();
+      if (s.isFile() && !name.startsWith(RegistryLayout.TEMP_PREFIX)) {
+        out.add(name);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public Optional<byte[]> readFile(String path) throws IOException {
+    return readFile(new Path(root, path));
+  }
+
+  @Override
+  public boolean createFileIfAbsent(String path, byte[] content) throws IOException {
+    Path target = new Path(root, path);
+    return publishIfAbsent(target.getParent(), target.getName(), content);
+  }
+
+  @Override
+  public void deleteFile(String path) throws IOException {
+    fs.delete(new Path(root, path), false);
+  }
+
+  @Override
   public int removeStaleTemporaries(Duration olderThan) throws IOException {
     long cutoff = Instant.now().minus(olderThan).toEpochMilli();
     int removed = 0;

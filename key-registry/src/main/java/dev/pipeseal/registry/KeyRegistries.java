@@ -2,6 +2,7 @@ package dev.pipeseal.registry;
 
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,13 +26,32 @@ public final class KeyRegistries {
 
   /** Opens the registry {@code config} describes. */
   public static KeyRegistry open(RegistryConfig config) {
-    RegistryStore store =
-        switch (config.store()) {
-          case LOCAL -> new LocalDirectoryStore(Path.of(config.location()));
-          case HADOOP -> hadoopStore(config.location());
-          case AUTO -> throw new IllegalStateException("AUTO is resolved by RegistryConfig");
-        };
-    return new FileKeyRegistry(store, config.cacheSize());
+    return new FileKeyRegistry(store(config), config.cacheSize());
+  }
+
+  /**
+   * Opens the subject key area (crypto-shredding) of the registry {@code config} describes: the
+   * same location, its {@code subjects/} directory.
+   */
+  public static SubjectKeyRegistry openSubjects(RegistryConfig config) {
+    return new SegmentSubjectRegistry(
+        store(config),
+        config.subjectCacheSize(),
+        config.subjectCacheTtl(),
+        SegmentSubjectRegistry.Steps.NONE);
+  }
+
+  /** Opens the subject key area of the registry at a location with options. */
+  public static SubjectKeyRegistry openSubjects(String location, Map<String, String> options) {
+    return openSubjects(RegistryConfig.parse(location, options));
+  }
+
+  private static RegistryStore store(RegistryConfig config) {
+    return switch (config.store()) {
+      case LOCAL -> new LocalDirectoryStore(Path.of(config.location()));
+      case HADOOP -> hadoopStore(config.location());
+      case AUTO -> throw new IllegalStateException("AUTO is resolved by RegistryConfig");
+    };
   }
 
   // Reflection keeps Hadoop classes out of this class's constant pool, so a local registry works

@@ -130,6 +130,43 @@ final class LocalDirectoryStore implements RegistryStore {
   }
 
   @Override
+  public List<String> listFiles(String dir) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(root.resolve(dir))) {
+      for (Path p : entries) {
+        String name = p.getFileName().toString();
+        if (!name.startsWith(RegistryLayout.TEMP_PREFIX) && Files.isRegularFile(p)) {
+          out.add(name);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public Optional<byte[]> readFile(String path) throws IOException {
+    try {
+      return Optional.of(Files.readAllBytes(root.resolve(path)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public boolean createFileIfAbsent(String path, byte[] content) throws IOException {
+    Path target = root.resolve(path);
+    return publishIfAbsent(target.getParent(), target.getFileName().toString(), content);
+  }
+
+  @Override
+  public void deleteFile(String path) throws IOException {
+    Files.deleteIfExists(root.resolve(path));
+  }
+
+  @Override
   public int removeStaleTemporaries(Duration olderThan) throws IOException {
     if (!Files.isDirectory(keys)) {
       return 0;

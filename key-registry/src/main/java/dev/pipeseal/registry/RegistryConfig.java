@@ -6,6 +6,8 @@ import dev.pipeseal.kms.settings.Settings;
 import dev.pipeseal.kms.settings.SettingsException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -17,8 +19,12 @@ import org.slf4j.LoggerFactory;
  * @param location a directory URI ({@code file:}, {@code hdfs:}, {@code s3a:} ...)
  * @param store which store implementation serves it
  * @param cacheSize records kept in the in-memory read cache (0 disables it)
+ * @param subjectCacheSize subjects whose key entries are kept in the in-memory read cache
+ * @param subjectCacheTtl how long a cached subject entry is used; a shred made by another process
+ *     is seen by readers after at most this long
  */
-public record RegistryConfig(URI location, Store store, int cacheSize) {
+public record RegistryConfig(
+    URI location, Store store, int cacheSize, int subjectCacheSize, Duration subjectCacheTtl) {
   public static final int DEFAULT_CACHE_SIZE = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryConfig.class);
@@ -52,14 +58,33 @@ public record RegistryConfig(URI location, Store store, int cacheSize) {
               "Registry records kept in the in-memory read cache (0 disables it).")
           .withAliases("registry.cacheSize");
 
+  public static final Property<Integer> SUBJECT_CACHE_SIZE =
+      Property.integer(
+          "registry.subject-cache-size",
+          100_000,
+          0,
+          Integer.MAX_VALUE,
+          "Subjects whose key entries (wrapped keys or erasure marks) are kept in the in-memory read"
+              + " cache (0 disables it).");
+
+  public static final Property<Duration> SUBJECT_CACHE_TTL =
+      Property.duration(
+              "registry.subject-cache-ttl",
+              Duration.ofMinutes(1),
+              ChronoUnit.SECONDS,
+              "How long a cached subject entry is used; readers in other processes refuse a"
+                  + " shredded subject's values at most this long after the shred.")
+          .withCheck(d -> !d.isNegative(), "must not be negative");
+
   /** The options {@link #parse} reads. */
   public static final PropertySet PROPERTIES =
-      PropertySet.of("key registry", "", STORE, CACHE_SIZE);
+      PropertySet.of("key registry", "", STORE, CACHE_SIZE, SUBJECT_CACHE_SIZE, SUBJECT_CACHE_TTL);
 
   public RegistryConfig {
     Objects.requireNonNull(location, "location");
     Objects.requireNonNull(store, "store");
-    if (cacheSize < 0) {
+    Objects.requireNonNull(subjectCacheTtl, "subjectCacheTtl");
+    if (cacheSize < 0 || subjectCacheSize < 0) {
       throw new IllegalArgumentException("registry cache size must be >= 0: " + cacheSize);
     }
     if (store == Store.AUTO) {
@@ -85,7 +110,12 @@ public record RegistryConfig(URI location, Store store, int cacheSize) {
     try {
       Settings settings =
           Settings.of(options).withSource("registry").withWarnings(LOG::warn).validate(PROPERTIES);
-      return new RegistryConfig(toUri(location), settings.get(STORE), settings.get(CACHE_SIZE));
+      return new RegistryConfig(
+          toUri(location),
+          settings.get(STORE),
+          settings.get(CACHE_SIZE),
+          settings.get(SUBJECT_CACHE_SIZE),
+          settings.get(SUBJECT_CACHE_TTL));
     } catch (SettingsException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }

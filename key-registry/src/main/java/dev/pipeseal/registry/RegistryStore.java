@@ -44,6 +44,27 @@ public interface RegistryStore extends AutoCloseable {
   /** Every id with at least one published generation, in no particular order. */
   Stream<KeyId> ids() throws IOException;
 
+  /**
+   * Names of the published files directly in {@code dir} (a {@code /}-separated path below the
+   * registry root), without temporaries; empty if the directory does not exist. Used by the subject
+   * key area, whose files are immutable segments with unique names.
+   */
+  List<String> listFiles(String dir) throws IOException;
+
+  /** Content of the file {@code path} below the root, or empty if it does not exist. */
+  Optional<byte[]> readFile(String path) throws IOException;
+
+  /**
+   * Durably publishes {@code path} below the root, complete or not at all, unless it exists (same
+   * guarantee as {@link #createIfAbsent}).
+   *
+   * @return false if the file already exists (nothing written)
+   */
+  boolean createFileIfAbsent(String path, byte[] content) throws IOException;
+
+  /** Removes the file {@code path} below the root; no-op if absent. */
+  void deleteFile(String path) throws IOException;
+
   /** Removes temporary files of writers that died before publishing, older than the threshold. */
   int removeStaleTemporaries(java.time.Duration olderThan) throws IOException;
 

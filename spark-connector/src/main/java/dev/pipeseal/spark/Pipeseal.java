@@ -45,6 +45,16 @@ public final class Pipeseal {
   }
 
   /**
+   * Randomized encryption under the key of the subject (a string column, e.g. a user id) each value
+   * is about: {@code pipeseal shred --subject ID} erases that subject's values everywhere.
+   */
+  public static Column encryptSubject(
+      Column value, Column subject, String masterKey, String context) {
+    return call_function(
+        PipesealFunctions.ENCRYPT_SUBJECT, value, subject, lit(masterKey), lit(context));
+  }
+
+  /**
    * Decrypts to {@code type} (a DDL type string such as {@code "int"} or {@code "array<float>"}).
    */
   public static Column decrypt(Column value, String type) {

@@ -72,6 +72,9 @@ public final class KeyReference {
   /** For messages: registry ids in hex (first 32 bytes), wrapped keys by length only. */
   @Override
   public String toString() {
+    if (kind == KeyReferenceKind.SUBJECT_KEY_ID) {
+      return "subject key " + HexFormat.of().formatHex(bytes, 0, Math.min(bytes.length, 32));
+    }
     if (kind == KeyReferenceKind.REGISTRY_KEY_ID) {
       String hex = HexFormat.of().formatHex(bytes, 0, Math.min(bytes.length, 32));
       return "registry key id " + hex + (bytes.length > 32 ? "..." : "");

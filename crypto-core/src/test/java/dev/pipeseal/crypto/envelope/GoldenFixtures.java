@@ -12,6 +12,8 @@ final class GoldenFixtures {
   static final KeyReference REGISTRY_REF =
       KeyReference.registryKeyId(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
   static final KeyReference INLINE_REF = KeyReference.inlineWrappedKey(sequence(0xa0, 40));
+  static final KeyReference SUBJECT_REF =
+      KeyReference.of(KeyReferenceKind.SUBJECT_KEY_ID, sequence(0xd0, 24));
 
   static DataKey dataKey() {
     return DataKey.copyOf(sequence(0x00, 32));

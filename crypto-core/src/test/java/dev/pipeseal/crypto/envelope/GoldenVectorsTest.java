@@ -68,7 +68,14 @@ class GoldenVectorsTest {
         0x60,
         "01030128a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7"
             + "606162636465666768696a6b0e6d6e6f7071725cf11ba59f03d58aaa7979adb3aaa1473db85a283f1f11"
-            + "3f35ef051fac38b1b72f49");
+            + "3f35ef051fac38b1b72f49"),
+    /** A per-subject key reference (kind 0x03): subject hash (16 bytes) || DEK id (8 bytes). */
+    XAES_SUBJECT(
+        Algorithm.XAES_256_GCM,
+        GoldenFixtures.SUBJECT_REF,
+        0x70,
+        "01010318d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7707172737475767778797a7b7c7d7e7f"
+            + "80818283000000000330afb9e75eaa00ef808d44ce99636a8850d23528743fc84faddd6ca4bc07618abe");
 
     final Algorithm algorithm;
     final KeyReference ref;

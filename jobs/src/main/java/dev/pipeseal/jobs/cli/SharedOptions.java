@@ -33,6 +33,12 @@ public final class SharedOptions {
   /** Property naming the provider URI; {@code --kms} sets it. */
   public static final String KMS_URI = "pipeseal.kms.uri";
 
+  /**
+   * The key registry location for commands and tasks that read it without a {@code --registry}
+   * option ({@code shred}; {@code verify} and {@code inventory} tasks counting erased cells).
+   */
+  public static final String REGISTRY_LOCATION = "pipeseal.registry.location";
+
   private static final String KMS_PREFIX = "pipeseal.kms.";
 
   @Spec(Spec.Target.MIXEE)
@@ -113,7 +119,7 @@ public final class SharedOptions {
     Map<String, String> m = new LinkedHashMap<>();
     properties.forEach(
         (k, v) -> {
-          if (k.startsWith("pipeseal.registry.")) {
+          if (k.startsWith("pipeseal.registry.") && !k.equals(REGISTRY_LOCATION)) {
             m.put(k.substring("pipeseal.".length()), v);
           }
         });

@@ -3,10 +3,16 @@ package dev.pipeseal.jobs.inventory;
 import dev.pipeseal.crypto.envelope.Envelope;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.envelope.KeyReferenceKind;
+import dev.pipeseal.jobs.cli.SharedOptions;
 import dev.pipeseal.jobs.lake.CellColumn;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.registry.KeyId;
+import dev.pipeseal.kms.registry.SubjectErasedException;
+import dev.pipeseal.kms.registry.SubjectHash;
+import dev.pipeseal.kms.registry.SubjectKey;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
+import dev.pipeseal.registry.KeyRegistries;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +62,39 @@ public final class CellSampler {
    * @return the cell columns, empty if none
    */
   public static List<CellColumn> sample(Path file, Configuration conf) throws IOException {
+    return read(file, conf, SAMPLE);
+  }
+
+  /**
+   * As {@link #sample} but looks at every value of the cell columns, as {@code verify} does: counts
+   * cells under per-subject keys, and those of shredded subjects exactly.
+   */
+  public static List<CellColumn> count(Path file, Configuration conf) throws IOException {
+    return read(file, conf, Long.MAX_VALUE);
+  }
+
+  private static List<CellColumn> read(Path file, Configuration conf, long perChunk)
+      throws IOException {
+    String registry = conf.get(SharedOptions.REGISTRY_LOCATION);
+    if (registry == null) {
+      return read(file, conf, perChunk, null);
+    }
+    Map<String, String> options = new TreeMap<>();
+    conf.forEach(
+        e -> {
+          if (e.getKey().startsWith("pipeseal.registry.")
+              && !e.getKey().equals(SharedOptions.REGISTRY_LOCATION)) {
+            options.put(e.getKey().substring("pipeseal.".length()), e.getValue());
+          }
+        });
+    try (SubjectKeyRegistry subjects = KeyRegistries.openSubjects(registry, options)) {
+      return read(file, conf, perChunk, subjects);
+    }
+  }
+
+  private static List<CellColumn> read(
+      Path file, Configuration conf, long perChunk, SubjectKeyRegistry subjects)
+      throws IOException {
     Configuration c = new Configuration(conf);
     if (c.get("pipeseal.kms.uri") == null) {
       c.unset("parquet.crypto.factory.class"); // key-free: never ask a KMS
@@ -73,7 +112,7 @@ public final class CellSampler {
       reader.setRequestedSchema(projection);
       Map<String, Keys> found = new TreeMap<>();
       for (Type t : candidates) {
-        found.put(t.getName(), new Keys());
+        found.put(t.getName(), new Keys(perChunk, subjects));
       }
       String createdBy = footer.getFileMetaData().getCreatedBy();
       for (PageReadStore rowGroup = reader.readNextRowGroup();
@@ -95,7 +134,12 @@ public final class CellSampler {
             if (k.sampled > 0 && k.notEnvelopes == 0) {
               out.add(
                   new CellColumn(
-                      name, k.sampled, new ArrayList<>(k.registry), new ArrayList<>(k.inline)));
+                      name,
+                      k.sampled,
+                      new ArrayList<>(k.registry),
+                      new ArrayList<>(k.inline),
+                      k.subject,
+                      k.erased));
             }
           });
       return out;
@@ -126,13 +170,22 @@ public final class CellSampler {
 
   /** What the sampled values of one column named. */
   private static final class Keys {
+    final long perChunk;
+    final SubjectKeyRegistry subjects;
     long sampled;
     long notEnvelopes;
+    long subject;
+    long erased;
     final TreeSet<String> registry = new TreeSet<>();
     final TreeSet<String> inline = new TreeSet<>();
 
+    Keys(long perChunk, SubjectKeyRegistry subjects) {
+      this.perChunk = perChunk;
+      this.subjects = subjects;
+    }
+
     void read(ColumnReader r, int maxDefinition) {
-      long n = Math.min(SAMPLE, r.getTotalValueCount());
+      long n = Math.min(perChunk, r.getTotalValueCount());
       for (long i = 0; i < n; i++) {
         if (r.getCurrentDefinitionLevel() == maxDefinition) {
           sampled++;
@@ -150,7 +203,17 @@ public final class CellSampler {
         notEnvelopes++;
         return;
       }
-      if (ref.kind() == KeyReferenceKind.REGISTRY_KEY_ID) {
+      if (ref.kind() == KeyReferenceKind.SUBJECT_KEY_ID) {
+        subject++;
+        byte[] b = ref.bytes();
+        if (subjects != null && b.length == SubjectKey.REFERENCE_BYTES) {
+          try {
+            subjects.key(SubjectHash.fromBytes(b, 0), SubjectKey.dekIdOf(b));
+          } catch (SubjectErasedException e) {
+            erased++;
+          }
+        }
+      } else if (ref.kind() == KeyReferenceKind.REGISTRY_KEY_ID) {
         try {
           registry.add(KeyId.fromBytes(ref.bytes()).hex());
         } catch (RuntimeException badId) {

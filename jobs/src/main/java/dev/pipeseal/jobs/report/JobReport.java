@@ -36,6 +36,8 @@ public final class JobReport {
   private final Map<Status, Long> totals = new EnumMap<>(Status.class);
   private final Map<String, Long> keys = new TreeMap<>();
   private final Map<String, Long> cellKeys = new TreeMap<>();
+  private long subjectCells;
+  private long erasedCells;
   private final Map<String, String> registryKeys = new TreeMap<>();
   private final Map<String, Long> tables = new TreeMap<>();
   private final Map<String, String> relocated = new TreeMap<>();
@@ -72,11 +74,23 @@ public final class JobReport {
     if (o.info() != null && o.info().cells() != null) {
       java.util.TreeSet<String> named = new java.util.TreeSet<>();
       for (CellColumn c : o.info().cells()) {
+        subjectCells += c.subjectCells();
+        erasedCells += c.erasedCells();
         c.registryKeys().forEach(k -> named.add("registry:" + k));
         c.inlineKeys().forEach(k -> named.add("inline:" + k));
       }
       named.forEach(k -> cellKeys.merge(k, 1L, Long::sum));
     }
+  }
+
+  /** Cells under per-subject keys that the job looked at. */
+  public long subjectCells() {
+    return subjectCells;
+  }
+
+  /** Of {@link #subjectCells}, those of shredded subjects (never decryptable again, by design). */
+  public long erasedCells() {
+    return erasedCells;
   }
 
   /** Inventory: how cells were sampled (said in the report, since a sample can miss keys). */
@@ -187,6 +201,10 @@ public final class JobReport {
     }
     if (!relocated.isEmpty()) {
       m.put("relocatedTables", relocated);
+    }
+    if (subjectCells > 0) {
+      m.put("subjectCells", subjectCells);
+      m.put("erasedCells", erasedCells);
     }
     if (cellSampling != null) {
       m.put("cellKeys", cellKeys);

@@ -1,5 +1,6 @@
 package dev.pipeseal.jobs.verify;
 
+import dev.pipeseal.jobs.inventory.CellSampler;
 import dev.pipeseal.jobs.inventory.FileInspector;
 import dev.pipeseal.jobs.inventory.InventoryTask;
 import dev.pipeseal.jobs.lake.ExplicitKeys;
@@ -49,7 +50,11 @@ public final class VerifyTask implements FileTask {
       return FileOutcome.of(file, Status.SKIPPED, "not in the sample");
     }
     try {
-      return new FileOutcome(file, Status.DONE, null, check(new Path(file), context.conf()));
+      Path p = new Path(file);
+      FileInfo info = check(p, context.conf());
+      // Cells of shredded subjects are counted, not failures: they are unreadable by design.
+      return new FileOutcome(
+          file, Status.DONE, null, info.withCells(CellSampler.count(p, context.conf())));
     } catch (IOException | RuntimeException e) {
       return FileOutcome.of(file, Status.FAILED, InventoryTask.describe(e));
     }

@@ -56,7 +56,10 @@ public final class AuditLog implements AutoCloseable {
 
   /**
    * Records an administrative action on a master key ({@code create}, {@code rotate}, {@code
-   * retire}), which admin tools perform on the provider directly, outside the decorator stack.
+   * retire}), which admin tools perform on the provider directly, outside the decorator stack; or
+   * on keys kept outside the KMS ({@code shred} of a subject's keys: provider {@code key-registry},
+   * {@code keyName} the subject's hash, never the subject id). Throws if the sink cannot write, so
+   * the caller can report that the trail is incomplete.
    *
    * @param version the version acted on (for {@code retire}) or made (for {@code rotate})
    * @param outcome {@code ok}, {@code refused}, or the failure's exception type

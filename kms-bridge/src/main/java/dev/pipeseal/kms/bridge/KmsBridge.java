@@ -80,6 +80,14 @@ public final class KmsBridge extends ForwardingKms {
     this.audit = audit;
   }
 
+  /**
+   * This bridge's audit trail ({@code audit.sink}), for operations on keys kept outside the KMS
+   * such as a registry shred; empty when auditing is off.
+   */
+  public Optional<AuditLog> auditLog() {
+    return Optional.ofNullable(audit);
+  }
+
   /** Parses {@code properties} (see {@link KmsBridgeConfig#fromProperties(Map)}) and opens. */
   public static KmsBridge open(Map<String, String> properties) {
     return open(KmsBridgeConfig.fromProperties(properties));

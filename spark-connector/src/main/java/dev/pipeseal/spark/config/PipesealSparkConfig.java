@@ -2,6 +2,9 @@ package dev.pipeseal.spark.config;
 
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.bridge.KmsBridgeConfig;
+import dev.pipeseal.kms.registry.SubjectHasher;
+import dev.pipeseal.kms.secret.Secret;
+import dev.pipeseal.kms.secret.SecretSource;
 import dev.pipeseal.kms.settings.Property;
 import dev.pipeseal.kms.settings.PropertySet;
 import dev.pipeseal.kms.settings.Settings;
@@ -91,6 +94,9 @@ public record PipesealSparkConfig(
               REGISTRY_LOCATION_PROPERTY,
               RegistryConfig.STORE,
               RegistryConfig.CACHE_SIZE,
+              RegistryConfig.SUBJECT_CACHE_SIZE,
+              RegistryConfig.SUBJECT_CACHE_TTL,
+              SubjectHasher.PRF_KEY,
               DEFAULT_MASTER_KEY_PROPERTY,
               KEY_REFERENCE_PROPERTY,
               DEK_LIFETIME_PROPERTY,
@@ -166,11 +172,43 @@ public record PipesealSparkConfig(
 
   /** Options for {@code KeyRegistries.open(location, options)}. */
   public Map<String, String> registryOptions() {
-    return Map.of(
-        RegistryConfig.STORE.name(),
-        registryStore,
-        RegistryConfig.CACHE_SIZE.name(),
-        "" + registryCacheSize);
+    Map<String, String> out = new TreeMap<>();
+    out.put(RegistryConfig.STORE.name(), registryStore);
+    out.put(RegistryConfig.CACHE_SIZE.name(), "" + registryCacheSize);
+    for (var p :
+        java.util.List.of(RegistryConfig.SUBJECT_CACHE_SIZE, RegistryConfig.SUBJECT_CACHE_TTL)) {
+      String v = properties.get(PREFIX + p.name());
+      if (v != null) {
+        out.put(p.name(), v);
+      }
+    }
+    return out;
+  }
+
+  /** Full name of the subject PRF key setting, for messages. */
+  public static final String SUBJECT_PRF_KEY = PREFIX + SubjectHasher.PRF_KEY.name();
+
+  /**
+   * The keyed hash of subject ids, from {@value #SUBJECT_PRF_KEY} (resolved here, in this JVM: the
+   * reference travels, never the key).
+   *
+   * @throws PipesealConfigException if the setting is missing or cannot be resolved
+   */
+  public SubjectHasher subjectHasher() {
+    try {
+      Settings s = Settings.of(properties).withSource("spark").scoped(PREFIX);
+      if (properties.get(SUBJECT_PRF_KEY) == null) {
+        throw new PipesealConfigException(
+            SUBJECT_PRF_KEY
+                + " is required to encrypt under per-subject keys (a secret reference, env:NAME"
+                + " or file:/path, to at least 32 bytes)");
+      }
+      try (Secret key = s.secret(SubjectHasher.PRF_KEY, SecretSource.system())) {
+        return SubjectHasher.of(key);
+      }
+    } catch (KmsConfigException | IllegalArgumentException e) {
+      throw new PipesealConfigException(SUBJECT_PRF_KEY + ": " + e.getMessage(), e);
+    }
   }
 
   /** Shows the non-bridge settings only: bridge values may point at secrets. */

@@ -4,6 +4,8 @@ import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.kms.registry.SubjectHasher;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.registry.KeyRegistries;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
 import java.util.Map;
@@ -21,7 +23,9 @@ public final class SparkKeyAccess implements AutoCloseable {
   private final PipesealSparkConfig config;
   private final KmsBridge bridge;
   private final KeyRegistry registry;
+  private final SubjectKeyRegistry subjects;
   private final EnvelopeKeys keys;
+  private volatile SubjectHasher hasher;
   private final DriverKeys driverKeys;
 
   private SparkKeyAccess(PipesealSparkConfig config, KmsBridge bridge) {
@@ -31,10 +35,14 @@ public final class SparkKeyAccess implements AutoCloseable {
         config.registryLocation() == null
             ? null
             : KeyRegistries.open(config.registryLocation(), config.registryOptions());
+    this.subjects =
+        registry == null
+            ? null
+            : KeyRegistries.openSubjects(config.registryLocation(), config.registryOptions());
     this.keys =
         registry == null
             ? EnvelopeKeys.inline(bridge)
-            : EnvelopeKeys.withRegistry(bridge, registry);
+            : EnvelopeKeys.withSubjects(bridge, registry, subjects);
     this.driverKeys = new DriverKeys(this);
   }
 
@@ -76,6 +84,25 @@ public final class SparkKeyAccess implements AutoCloseable {
     return keys;
   }
 
+  /** The subject key area of the registry, or null when no registry is configured. */
+  public SubjectKeyRegistry subjects() {
+    return subjects;
+  }
+
+  /** The keyed hash of subject ids (resolved once per JVM from the PRF key setting). */
+  public SubjectHasher subjectHasher() {
+    SubjectHasher h = hasher;
+    if (h == null) {
+      synchronized (this) {
+        if (hasher == null) {
+          hasher = config.subjectHasher();
+        }
+        h = hasher;
+      }
+    }
+    return h;
+  }
+
   /** The driver's data keys for this configuration. */
   public DriverKeys driverKeys() {
     return driverKeys;
@@ -84,6 +111,9 @@ public final class SparkKeyAccess implements AutoCloseable {
   /** Closes the registry; the shared bridge closes itself right after. */
   @Override
   public void close() {
+    if (subjects != null) {
+      subjects.close();
+    }
     if (registry != null) {
       registry.close();
     }

@@ -1,6 +1,10 @@
 package dev.pipeseal.spark.sql;
 
+import dev.pipeseal.crypto.envelope.Algorithm;
+import dev.pipeseal.crypto.envelope.KeyReference;
+import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.kms.audit.AuditContext;
+import dev.pipeseal.kms.registry.SubjectKey;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
 import dev.pipeseal.spark.keys.ColumnKey;
 import dev.pipeseal.spark.keys.DriverKeys;
@@ -9,6 +13,7 @@ import dev.pipeseal.spark.task.EncryptSpec;
 import dev.pipeseal.spark.values.ValueType;
 import java.util.List;
 import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.expressions.CreateStruct;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.internal.SQLConf;
@@ -28,6 +33,7 @@ import scala.jdk.javaapi.CollectionConverters;
 public final class PipesealFunctions {
   public static final String ENCRYPT = "pipeseal_encrypt";
   public static final String ENCRYPT_DETERMINISTIC = "pipeseal_encrypt_deterministic";
+  public static final String ENCRYPT_SUBJECT = "pipeseal_encrypt_subject";
   public static final String DECRYPT = "pipeseal_decrypt";
   public static final String TRY_DECRYPT = "try_pipeseal_decrypt";
   public static final String DECRYPT_BINARY = "pipeseal_decrypt_binary";
@@ -51,6 +57,12 @@ public final class PipesealFunctions {
             "Encrypts value deterministically (AES-SIV) for joins, grouping and partitioning;"
                 + " leaks equality.",
             a -> encrypt(ENCRYPT_DETERMINISTIC, true, a)),
+        function(
+            ENCRYPT_SUBJECT,
+            "value, subject[, masterKey[, context]]",
+            "Encrypts value (randomized) under the data key of the subject (a user id string) it"
+                + " is about, created on first use; `pipeseal shred` of the subject erases it.",
+            PipesealFunctions::encryptSubject),
         function(
             DECRYPT,
             "value[, type[, context]]",
@@ -116,6 +128,38 @@ public final class PipesealFunctions {
     }
     return new EncryptExpression(
         args.get(0), new EncryptSpec(fn, label(column), context, key, config));
+  }
+
+  static Expression encryptSubject(List<Expression> args) {
+    String fn = ENCRYPT_SUBJECT;
+    arity(fn, args, 2, 4);
+    PipesealSparkConfig config = sessionConfig();
+    String masterKey =
+        args.size() >= 3 ? literal(fn, args.get(2), "master key name") : config.defaultMasterKey();
+    if (masterKey == null) {
+      throw new PipesealUsageException(
+          fn
+              + " needs a master key name: pass it as the third argument or set "
+              + PipesealSparkConfig.DEFAULT_MASTER_KEY);
+    }
+    if (config.registryLocation() == null) {
+      throw new PipesealUsageException(
+          fn
+              + " keeps subject keys in the key registry: set "
+              + PipesealSparkConfig.REGISTRY_LOCATION);
+    }
+    String column = DefaultContext.columnName(args.get(0));
+    String context = context(fn, args, 3, column);
+    // The per-subject reference replaces this template's in each task.
+    ColumnKey template =
+        new ColumnKey(
+            masterKey,
+            Algorithm.XAES_256_GCM,
+            KeyReference.of(KeyReferenceKind.SUBJECT_KEY_ID, new byte[SubjectKey.REFERENCE_BYTES]));
+    Expression pair =
+        CreateStruct.apply(CollectionConverters.asScala(List.of(args.get(0), args.get(1))).toSeq());
+    return new SubjectEncryptExpression(
+        pair, new EncryptSpec(fn, label(column), context, template, config));
   }
 
   static Expression decrypt(String fn, boolean tryMode, boolean typed, List<Expression> args) {

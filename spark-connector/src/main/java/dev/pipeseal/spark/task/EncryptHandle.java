@@ -3,6 +3,7 @@ package dev.pipeseal.spark.task;
 import dev.pipeseal.crypto.PipesealCryptoException;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
+import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.audit.AuditContext;
@@ -59,6 +60,16 @@ public final class EncryptHandle implements AutoCloseable {
     }
     TaskScope.closeOnCompletion(h);
     return h;
+  }
+
+  /**
+   * A handle sealing under {@code key} with {@code reference} (a subject's key); the caller closes
+   * it. Not tied to the task: {@link SubjectEncryptHandle} owns it.
+   */
+  static EncryptHandle forKey(
+      EncryptSpec spec, ValueType type, DataKey key, KeyReference reference) {
+    return new EncryptHandle(
+        spec, type, EnvelopeEncryptor.create(key, spec.key().algorithm(), reference));
   }
 
   public byte[] encrypt(UTF8String v) {

@@ -1,0 +1,63 @@
+package dev.pipeseal.kms.registry;
+
+import dev.pipeseal.kms.WrappedKey;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Per-subject data keys (crypto-shredding): values about one subject are encrypted under that
+ * subject's own DEK, so destroying the subject's keys erases those values wherever they were
+ * copied. Keys are found by {@link SubjectHash}, never by subject id. Safe for many concurrent
+ * writers in one process or many; operations throw {@link RegistryException}s naming the location.
+ */
+public interface SubjectKeyRegistry extends AutoCloseable {
+  /**
+   * The key a writer should use for each subject, creating the missing ones with {@code generate}
+   * (one call per missing subject; typically a KEK-wrapped DEK from the bridge). Creation is
+   * batched: one published file per touched bucket. Erased subjects are left out of the result (no
+   * key is made for them).
+   */
+  Map<SubjectHash, SubjectKey> keysFor(
+      Collection<SubjectHash> subjects, Supplier<WrappedKey> generate);
+
+  /**
+   * One key of a subject, as a reader resolves an envelope's reference; may be served from a
+   * bounded, time-limited cache.
+   *
+   * @return empty if the subject or that key is unknown
+   * @throws SubjectErasedException if the subject was shredded
+   */
+  Optional<SubjectKey> key(SubjectHash subject, long dekId);
+
+  /** Whether the subject was shredded (reads the store, not the cache). */
+  boolean erased(SubjectHash subject);
+
+  /**
+   * Destroys every key of the subject: records that it is erased, then rewrites the subject's
+   * bucket without its wrapped keys and deletes the files that held them, and evicts it from this
+   * registry's cache. Idempotent: a rerun after a crash at any point finishes the job.
+   */
+  ShredResult shred(SubjectHash subject);
+
+  /**
+   * Merges each bucket's files into one, dropping the wrapped keys of erased subjects; returns the
+   * number of files removed.
+   */
+  int compact();
+
+  @Override
+  void close();
+
+  /**
+   * What {@link #shred} did.
+   *
+   * @param subject the subject
+   * @param keysDestroyed wrapped keys removed from storage by this call
+   * @param alreadyErased the subject was marked erased before this call
+   * @param filesRemoved files deleted (the bucket's previous files)
+   */
+  record ShredResult(
+      SubjectHash subject, int keysDestroyed, boolean alreadyErased, int filesRemoved) {}
+}
