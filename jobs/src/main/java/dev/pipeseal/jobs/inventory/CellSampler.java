@@ -5,6 +5,7 @@ import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.jobs.cli.SharedOptions;
 import dev.pipeseal.jobs.lake.CellColumn;
+import dev.pipeseal.jobs.lake.ExplicitKeys;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.SubjectErasedException;
@@ -26,6 +27,7 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.crypto.FileDecryptionProperties;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
@@ -99,9 +101,14 @@ public final class CellSampler {
     if (c.get("pipeseal.kms.uri") == null) {
       c.unset("parquet.crypto.factory.class"); // key-free: never ask a KMS
     }
+    HadoopReadOptions.Builder options = HadoopReadOptions.builder(c, file);
+    // Files of other writers with explicit keys open with the keys the operator supplied.
+    FileDecryptionProperties explicitKeys = ExplicitKeys.decryptionFor(file, c);
+    if (explicitKeys != null) {
+      options.withDecryption(explicitKeys);
+    }
     try (ParquetFileReader reader =
-        ParquetFileReader.open(
-            HadoopInputFile.fromPath(file, c), HadoopReadOptions.builder(c, file).build())) {
+        ParquetFileReader.open(HadoopInputFile.fromPath(file, c), options.build())) {
       ParquetMetadata footer = reader.getFooter();
       MessageType schema = footer.getFileMetaData().getSchema();
       List<Type> candidates = candidates(schema, footer.getBlocks());
