@@ -133,7 +133,7 @@ def main() -> None:
          "UnsupportedEnvelopeVersionException"),
         ("unknown-algorithm", ("0109" + base.hex()[4:]), JAVA_CONTEXT.decode(),
          "UnknownAlgorithmException"),
-        ("unknown-kind", ("010103" + base.hex()[6:]), JAVA_CONTEXT.decode(),
+        ("unknown-kind", ("01017f" + base.hex()[6:]), JAVA_CONTEXT.decode(),
          "UnknownKeyReferenceKindException"),
         ("non-canonical-varint", "0101028800" + "00" * 60, JAVA_CONTEXT.decode(),
          "MalformedEnvelopeException"),
