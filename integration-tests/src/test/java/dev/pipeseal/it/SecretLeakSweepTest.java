@@ -1,6 +1,7 @@
 package dev.pipeseal.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -622,19 +623,6 @@ class SecretLeakSweepTest {
     void requireOk() {
       assertThat(code).as("%s exit code; stderr: %s", what, err).isZero();
     }
-  }
-
-  private static Throwable catchThrowable(ThrowingRunnable r) {
-    try {
-      r.run();
-    } catch (Throwable t) {
-      return t;
-    }
-    return null;
-  }
-
-  private interface ThrowingRunnable {
-    void run() throws Exception;
   }
 
   private static byte[] random(int n) {

@@ -1,6 +1,5 @@
 package dev.pipeseal.jobs.migration;
 
-import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.jobs.inventory.FileInspector;
 import dev.pipeseal.jobs.inventory.InventoryTask;
 import dev.pipeseal.jobs.lake.CorruptFileException;
@@ -12,15 +11,13 @@ import dev.pipeseal.jobs.reencrypt.FileRewriter;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.FileInfo;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
-import dev.pipeseal.jobs.run.FaultInjection;
+import dev.pipeseal.jobs.rotation.KeyMaterialSwap;
 import dev.pipeseal.jobs.run.FileTask;
 import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.parquet.kms.WrappedKeyString;
-import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -174,51 +171,11 @@ public final class MigrateTask implements FileTask {
       return new FileOutcome(
           file, Status.WOULD_CHANGE, "would move keys " + from + " to " + target, info);
     }
-    Path tmp =
-        HadoopAtomicFiles.writeTemporary(
-            materialPath, new KeyMaterialFile(materialPath, next).toBytes(), conf);
-    try {
-      check(kms, KeyMaterialFile.read(tmp, conf), next, moved);
-      FaultInjection.at(FaultInjection.AFTER_WRITE, file);
-      HadoopAtomicFiles.swap(tmp, materialPath, conf);
-    } catch (IOException | RuntimeException e) {
-      HadoopAtomicFiles.discard(tmp, conf);
-      throw e;
-    }
-    FaultInjection.at(FaultInjection.AFTER_RENAME, file);
+    KeyMaterialSwap.publish(kms, materialPath, next, moved, conf, file);
     return new FileOutcome(
         file,
         Status.DONE,
         "moved " + moved.size() + " keys from " + from + " to " + target,
         FileInspector.inspect(data, ParquetTail.read(data, conf), conf));
-  }
-
-  /**
-   * Proves the written JSON holds exactly what was meant and that every moved key opens through the
-   * target: its record unwraps and the DEK authenticates Parquet's key (zeroed at once).
-   */
-  private static void check(
-      Kms kms,
-      KeyMaterialFile written,
-      LinkedHashMap<String, String> expected,
-      Map<String, String> moved)
-      throws IOException {
-    if (!written.entries().equals(expected)) {
-      throw new IOException(
-          written.path() + ": key material read back differs from what was written");
-    }
-    for (Map.Entry<String, String> k : moved.entrySet()) {
-      LinkedHashMap<String, Object> m =
-          KeyMaterial.parseObject(written.entries().get(k.getKey()), written.path().toString());
-      WrappedKeyString s =
-          WrappedKeyString.decode((String) m.get(KeyMaterial.wrappedMember(m)), k.getValue());
-      if (!s.wrapped().provider().equals(kms.providerId())) {
-        throw new IOException(written.path() + ": key " + k.getKey() + " was not moved");
-      }
-      try (DataKey dek = KmsCalls.await(kms.unwrap(s.wrapped()).toCompletableFuture())) {
-        byte[] parquetKey = s.open(dek, k.getValue());
-        Arrays.fill(parquetKey, (byte) 0);
-      }
-    }
   }
 }

@@ -1,6 +1,5 @@
 package dev.pipeseal.jobs.rotation;
 
-import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.jobs.inventory.FileInspector;
 import dev.pipeseal.jobs.inventory.InventoryTask;
 import dev.pipeseal.jobs.lake.CorruptFileException;
@@ -13,16 +12,13 @@ import dev.pipeseal.jobs.reencrypt.FileRewriter;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.FileInfo;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
-import dev.pipeseal.jobs.run.FaultInjection;
 import dev.pipeseal.jobs.run.FileTask;
 import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.parquet.kms.WrappedKeyString;
-import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,17 +197,8 @@ public final class RotateTask implements FileTask {
     if (dryRun) {
       return new FileOutcome(file, Status.WOULD_CHANGE, "would rewrap keys under " + from, info);
     }
-    KeyMaterialFile updated = new KeyMaterialFile(materialPath, next);
-    Path tmp = HadoopAtomicFiles.writeTemporary(materialPath, updated.toBytes(), conf);
-    try {
-      check(context, KeyMaterialFile.read(tmp, conf), next, rewrapped);
-      FaultInjection.at(FaultInjection.AFTER_WRITE, file);
-      HadoopAtomicFiles.swap(tmp, materialPath, conf);
-    } catch (IOException | RuntimeException e) {
-      HadoopAtomicFiles.discard(tmp, conf);
-      throw e;
-    }
-    FaultInjection.at(FaultInjection.AFTER_RENAME, file);
+    KeyMaterialFile updated =
+        KeyMaterialSwap.publish(kms, materialPath, next, rewrapped, conf, file);
     // What was read back and checked is what now stands there; the data file is untouched.
     FileInfo after = FileInspector.inspect(data, tail, updated);
     return new FileOutcome(
@@ -232,33 +219,5 @@ public final class RotateTask implements FileTask {
       memo.putIfAbsent(key, fresh);
     }
     return fresh;
-  }
-
-  /**
-   * Proves the written file holds exactly what was meant and opens every rewrapped key: the KMS
-   * unwraps the new record, and the unwrapped DEK authenticates Parquet's key (zeroed at once). The
-   * version is the one the KMS rewrapped to, not a cached description, which may lag a roll.
-   */
-  private static void check(
-      JobContext context,
-      KeyMaterialFile written,
-      LinkedHashMap<String, String> expected,
-      Map<String, String> keys)
-      throws IOException {
-    if (!written.entries().equals(expected)) {
-      throw new IOException(
-          written.path() + ": key material read back differs from what was written");
-    }
-    Kms kms = context.kms();
-    for (Map.Entry<String, String> k : keys.entrySet()) {
-      LinkedHashMap<String, Object> m =
-          KeyMaterial.parseObject(written.entries().get(k.getKey()), written.path().toString());
-      WrappedKeyString s =
-          WrappedKeyString.decode((String) m.get(KeyMaterial.wrappedMember(m)), k.getValue());
-      try (DataKey dek = KmsCalls.await(kms.unwrap(s.wrapped()).toCompletableFuture())) {
-        byte[] parquetKey = s.open(dek, k.getValue());
-        Arrays.fill(parquetKey, (byte) 0);
-      }
-    }
   }
 }
