@@ -26,6 +26,10 @@ final class Artifacts {
     return file("spark.runtime.jar");
   }
 
+  static Path kafkaBundleJar() {
+    return file("kafka.bundle.jar");
+  }
+
   static Path jobsAppJar() {
     return file("jobs.app.jar");
   }

@@ -44,6 +44,21 @@ class JarContentsTest {
   }
 
   @Test
+  void kafkaBundleHoldsTheRegistryAndItsTopicStoreButNoKafkaOrHadoopClasses() throws IOException {
+    try (JarFile jar = new JarFile(Artifacts.kafkaBundleJar().toFile())) {
+      assertOnlyPipesealClasses(jar);
+      // Registry key references work with the bundle alone, on a directory or a compacted topic.
+      assertThat(service(jar, "dev.pipeseal.kms.registry.KeyRegistryService"))
+          .containsExactly("dev.pipeseal.registry.RegistryService");
+      assertThat(service(jar, "dev.pipeseal.registry.RegistryStoreProvider"))
+          .containsExactly("dev.pipeseal.registry.kafka.TopicStoreProvider");
+      // kafka-clients is the client's own; the Hadoop client is never ours to bring.
+      assertThat(jar.stream().map(JarEntry::getName))
+          .noneMatch(n -> n.startsWith("org/apache/kafka/") || n.startsWith("org/apache/hadoop/"));
+    }
+  }
+
+  @Test
   void jobsApplicationJarNamesItsMainClassAndHoldsOnlyPipeseal() throws IOException {
     try (JarFile jar = new JarFile(Artifacts.jobsAppJar().toFile())) {
       assertOnlyPipesealClasses(jar);

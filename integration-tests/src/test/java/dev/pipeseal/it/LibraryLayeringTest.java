@@ -49,8 +49,36 @@ class LibraryLayeringTest {
             "dev.pipeseal.parquet..",
             "dev.pipeseal.jobs..",
             "org.apache.spark..",
-            "org.apache.kafka..",
             "org.apache.parquet..")
+        .check(LIBRARY);
+  }
+
+  @Test
+  void onlyTheTopicStoreTouchesKafkaClients() {
+    // A file-system registry user never loads a Kafka class; the topic store lives in its own
+    // module (pipeseal-key-registry-kafka) for that reason.
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("dev.pipeseal.registry.kafka..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.apache.kafka..")
+        .check(LIBRARY);
+  }
+
+  @Test
+  void theTopicStoreDependsOnNoConnector() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.pipeseal.registry.kafka..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.pipeseal.spark..",
+            "dev.pipeseal.kafka..",
+            "dev.pipeseal.parquet..",
+            "dev.pipeseal.jobs..",
+            "org.apache.hadoop..")
         .check(LIBRARY);
   }
 

@@ -11,6 +11,7 @@ import dev.pipeseal.kms.settings.PropertySet;
 import dev.pipeseal.kms.settings.SettingsTable;
 import dev.pipeseal.parquet.policy.EncryptionPolicy;
 import dev.pipeseal.registry.RegistryConfig;
+import dev.pipeseal.registry.kafka.TopicStoreProvider;
 import dev.pipeseal.spark.config.PipesealSparkConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,6 +43,7 @@ class SettingsTableTest {
     providers.sort(Comparator.comparing(PropertySet::title));
     sets.addAll(providers);
     sets.add(RegistryConfig.PROPERTIES);
+    sets.add(TopicStoreProvider.PROPERTIES);
     sets.add(SerdeConfig.PROPERTIES);
     sets.add(PipesealSparkConfig.PROPERTIES);
     sets.add(EncryptionPolicy.PROPERTIES);

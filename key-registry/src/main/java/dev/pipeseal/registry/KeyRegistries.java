@@ -7,6 +7,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /** Opens key registries. */
 public final class KeyRegistries {
@@ -50,8 +51,41 @@ public final class KeyRegistries {
     return switch (config.store()) {
       case LOCAL -> new LocalDirectoryStore(Path.of(config.location()));
       case HADOOP -> hadoopStore(config.location());
+      case KAFKA -> providedStore(config);
       case AUTO -> throw new IllegalStateException("AUTO is resolved by RegistryConfig");
     };
+  }
+
+  // Stores in other modules (the Kafka topic store) are found by scheme, so this module never
+  // depends on their clients.
+  private static RegistryStore providedStore(RegistryConfig config) {
+    String scheme = config.location().getScheme();
+    for (RegistryStoreProvider p :
+        ServiceLoader.load(RegistryStoreProvider.class, KeyRegistries.class.getClassLoader())) {
+      if (p.scheme().equals(scheme)) {
+        try {
+          return p.open(config);
+        } catch (LinkageError e) {
+          throw new RegistryException(
+              config.location().toString(),
+              null,
+              "a registry on '"
+                  + scheme
+                  + ":' needs the store's client library on the classpath"
+                  + " (kafka-clients for kafka:)",
+              e);
+        }
+      }
+    }
+    throw new RegistryException(
+        config.location().toString(),
+        null,
+        "a registry on '"
+            + scheme
+            + ":' needs pipeseal-key-registry-"
+            + scheme
+            + " (and its client library) on the classpath",
+        null);
   }
 
   // Reflection keeps Hadoop classes out of this class's constant pool, so a local registry works

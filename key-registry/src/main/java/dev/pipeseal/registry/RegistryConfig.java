@@ -16,15 +16,23 @@ import org.slf4j.LoggerFactory;
 /**
  * How to open a registry; parsed only by {@link #parse}.
  *
- * @param location a directory URI ({@code file:}, {@code hdfs:}, {@code s3a:} ...)
+ * @param location a directory URI ({@code file:}, {@code hdfs:}, {@code s3a:} ...) or a Kafka topic
+ *     ({@code kafka:TOPIC})
  * @param store which store implementation serves it
  * @param cacheSize records kept in the in-memory read cache (0 disables it)
  * @param subjectCacheSize subjects whose key entries are kept in the in-memory read cache
  * @param subjectCacheTtl how long a cached subject entry is used; a shred made by another process
  *     is seen by readers after at most this long
+ * @param options every option given, for stores with settings of their own (the topic store reads
+ *     {@code registry.kafka.*})
  */
 public record RegistryConfig(
-    URI location, Store store, int cacheSize, int subjectCacheSize, Duration subjectCacheTtl) {
+    URI location,
+    Store store,
+    int cacheSize,
+    int subjectCacheSize,
+    Duration subjectCacheTtl,
+    Map<String, String> options) {
   public static final int DEFAULT_CACHE_SIZE = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryConfig.class);
@@ -32,22 +40,35 @@ public record RegistryConfig(
   /** Store implementations. */
   public enum Store {
     /**
-     * {@code file:} locations (and plain paths) use {@link #LOCAL}, anything else {@link #HADOOP}.
+     * {@code file:} locations (and plain paths) use {@link #LOCAL}, {@code kafka:} ones {@link
+     * #KAFKA}, anything else {@link #HADOOP}.
      */
     AUTO,
     /** {@code java.nio} on a local directory; needs no Hadoop. */
     LOCAL,
     /** A Hadoop {@code FileSystem}; needs the Hadoop client on the classpath. */
-    HADOOP
+    HADOOP,
+    /**
+     * A compacted Kafka topic ({@code kafka:TOPIC}); needs {@code pipeseal-key-registry-kafka} and
+     * the Kafka client on the classpath.
+     */
+    KAFKA
   }
+
+  /** URI scheme of registries on a Kafka topic. */
+  public static final String KAFKA_SCHEME = "kafka";
+
+  /** Relative prefix of the topic store's settings and Kafka client properties. */
+  public static final String KAFKA_PREFIX = "registry.kafka.";
 
   public static final Property<Store> STORE =
       Property.choice(
           "registry.store",
           Store.class,
           Store.AUTO,
-          "Registry store: auto (file: locations use local, others hadoop), local (java.nio) or"
-              + " hadoop (a Hadoop FileSystem).");
+          "Registry store: auto (file: locations use local, kafka: ones kafka, others hadoop),"
+              + " local (java.nio), hadoop (a Hadoop FileSystem) or kafka (a compacted topic,"
+              + " needs pipeseal-key-registry-kafka).");
 
   public static final Property<Integer> CACHE_SIZE =
       Property.integer(
@@ -78,17 +99,29 @@ public record RegistryConfig(
 
   /** The options {@link #parse} reads. */
   public static final PropertySet PROPERTIES =
-      PropertySet.of("key registry", "", STORE, CACHE_SIZE, SUBJECT_CACHE_SIZE, SUBJECT_CACHE_TTL);
+      PropertySet.of("key registry", "", STORE, CACHE_SIZE, SUBJECT_CACHE_SIZE, SUBJECT_CACHE_TTL)
+          .withPassThrough(
+              KAFKA_PREFIX,
+              "the compacted-topic store (see key registry on a Kafka topic): its settings and"
+                  + " Kafka client properties");
 
   public RegistryConfig {
     Objects.requireNonNull(location, "location");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(subjectCacheTtl, "subjectCacheTtl");
+    options = Map.copyOf(Objects.requireNonNull(options, "options"));
     if (cacheSize < 0 || subjectCacheSize < 0) {
       throw new IllegalArgumentException("registry cache size must be >= 0: " + cacheSize);
     }
     if (store == Store.AUTO) {
-      store = "file".equals(location.getScheme()) ? Store.LOCAL : Store.HADOOP;
+      store =
+          "file".equals(location.getScheme())
+              ? Store.LOCAL
+              : KAFKA_SCHEME.equals(location.getScheme()) ? Store.KAFKA : Store.HADOOP;
+    }
+    if ((store == Store.KAFKA) != KAFKA_SCHEME.equals(location.getScheme())) {
+      throw new IllegalArgumentException(
+          "the kafka registry store takes kafka:TOPIC locations and only it does, got " + location);
     }
     if (store == Store.LOCAL && !"file".equals(location.getScheme())) {
       throw new IllegalArgumentException(
@@ -115,10 +148,29 @@ public record RegistryConfig(
           settings.get(STORE),
           settings.get(CACHE_SIZE),
           settings.get(SUBJECT_CACHE_SIZE),
-          settings.get(SUBJECT_CACHE_TTL));
+          settings.get(SUBJECT_CACHE_TTL),
+          settings.asMap());
     } catch (SettingsException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
+  }
+
+  /** Names the options but never repeats their values: Kafka client properties hold passwords. */
+  @Override
+  public String toString() {
+    return "RegistryConfig[location="
+        + location
+        + ", store="
+        + store
+        + ", cacheSize="
+        + cacheSize
+        + ", subjectCacheSize="
+        + subjectCacheSize
+        + ", subjectCacheTtl="
+        + subjectCacheTtl
+        + ", options="
+        + new java.util.TreeSet<>(options.keySet())
+        + "]";
   }
 
   private static URI toUri(String location) {

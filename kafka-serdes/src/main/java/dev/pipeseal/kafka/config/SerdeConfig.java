@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * @param context name bound into the AAD instead of the topic, or null to use the topic
  * @param keyReferences how randomized writers' envelopes name their DEK
  * @param registry key registry location, or null (readers resolve registry ids through it)
- * @param registryOptions options of the registry ({@code pipeseal.registry.*}, without prefix)
+ * @param registryOptions options of the registry ({@code pipeseal.registry.*} as {@code
+ *     registry.*}, the registry's own names)
  */
 public record SerdeConfig(
     boolean isKey,
@@ -156,8 +157,9 @@ public record SerdeConfig(
       Property.string(
           "registry",
           null,
-          "Key registry location (a directory or file-system URI) for registry key references;"
-              + " readers of such records need it too. Needs pipeseal-key-registry on the"
+          "Key registry location (a directory, a file-system URI or kafka:TOPIC, a compacted"
+              + " topic) for registry key references; readers of such records need it too. Needs"
+              + " pipeseal-key-registry (and pipeseal-key-registry-kafka for kafka:) on the"
               + " classpath; options go under pipeseal.registry.*.");
 
   /**
@@ -186,7 +188,8 @@ public record SerdeConfig(
               REGISTRY)
           .withPassThrough("kms.", "the KMS bridge (pipeseal.kms.*, shared by both sides)")
           .withPassThrough(
-              "registry.", "the key registry (pipeseal.registry.*, e.g. store, cache-size)");
+              "registry.",
+              "the key registry (pipeseal.registry.*, e.g. store, cache-size, kafka.*)");
 
   public SerdeConfig {
     kmsProperties = Map.copyOf(kmsProperties);
@@ -222,7 +225,9 @@ public record SerdeConfig(
             .validate(PROPERTIES);
     Map<String, String> kms = new TreeMap<>();
     all.scoped(KMS_PREFIX).asMap().forEach((k, v) -> kms.put(KMS_PREFIX + k, v));
-    Map<String, String> registryOptions = new TreeMap<>(all.scoped(REGISTRY_PREFIX).asMap());
+    // The registry's own names keep their "registry." prefix (RegistryConfig.PROPERTIES).
+    Map<String, String> registryOptions = new TreeMap<>();
+    all.scoped(REGISTRY_PREFIX).asMap().forEach((k, v) -> registryOptions.put("registry." + k, v));
     KeyReferences refs = r.get(KEY_REFERENCES);
     String registry = r.get(REGISTRY);
     if (refs == KeyReferences.REGISTRY && registry == null) {
