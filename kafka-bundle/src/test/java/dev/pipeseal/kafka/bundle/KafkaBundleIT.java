@@ -86,6 +86,57 @@ class KafkaBundleIT {
     assertThat(consumed.output).contains("CONSUMED 20 expected=20");
   }
 
+  @Test
+  void compactRecordsWithTheRegistryOnACompactedTopicNeedOnlyTheBundle() throws Exception {
+    LocalKeys keys = LocalKeys.create(dir.resolve("compact-keys"), "pii");
+    String topic = broker.createTopic("bundle-compact", 1, false);
+    String registry = "_pipeseal_keys_bundle";
+
+    Properties producer = new Properties();
+    producer.putAll(keys.properties());
+    producer.remove("pipeseal.kms.provider.create");
+    producer.put("bootstrap.servers", broker.bootstrap());
+    producer.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+    producer.put("value.serializer", "dev.pipeseal.kafka.serde.EncryptingSerializer");
+    producer.put("pipeseal.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+    producer.put("pipeseal.master-key", "pii");
+    producer.put("pipeseal.key-references", "registry");
+    producer.put("pipeseal.registry", "kafka:" + registry);
+    producer.put("pipeseal.registry.kafka.bootstrap.servers", broker.bootstrap());
+    Path producerConfig = write("compact-producer.properties", producer);
+
+    Child produced =
+        child("compact-producer", "example.PropertiesProducer", producerConfig, topic, 20);
+    assertThat(produced.exitCode).as(produced.toString()).isZero();
+
+    // 12 header bytes with the 8-byte registry id, 24 nonce, 16 tag: 52 bytes per record.
+    List<byte[]> raw = rawValues(topic, 20);
+    assertThat(raw).hasSize(20);
+    for (byte[] v : raw) {
+      assertThat(v.length - "value-0".length()).isBetween(52, 52 + 1); // value-0 .. value-19
+    }
+
+    // A consumer in another fresh JVM, with only the KMS settings and the registry location.
+    Properties consumer = new Properties();
+    consumer.putAll(keys.properties());
+    consumer.remove("pipeseal.kms.provider.create");
+    consumer.put("bootstrap.servers", broker.bootstrap());
+    consumer.put("group.id", "bundle-compact-test");
+    consumer.put("auto.offset.reset", "earliest");
+    consumer.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+    consumer.put("value.deserializer", "dev.pipeseal.kafka.serde.DecryptingDeserializer");
+    consumer.put(
+        "pipeseal.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+    consumer.put("pipeseal.registry", "kafka:" + registry);
+    consumer.put("pipeseal.registry.kafka.bootstrap.servers", broker.bootstrap());
+    Path consumerConfig = write("compact-consumer.properties", consumer);
+
+    Child consumed =
+        child("compact-consumer", "example.PropertiesConsumer", consumerConfig, topic, 20);
+    assertThat(consumed.exitCode).as(consumed.toString()).isZero();
+    assertThat(consumed.output).contains("CONSUMED 20 expected=20");
+  }
+
   private static List<byte[]> rawValues(String topic, int n) {
     List<byte[]> values = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
