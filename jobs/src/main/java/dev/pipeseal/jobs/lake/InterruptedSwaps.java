@@ -1,5 +1,6 @@
 package dev.pipeseal.jobs.lake;
 
+import dev.pipeseal.jobs.lease.LakeLease;
 import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,6 +28,21 @@ public final class InterruptedSwaps {
    * @return the restored files
    */
   public static List<String> restore(String root, Configuration conf) throws IOException {
+    return restore(root, conf, leases -> {});
+  }
+
+  /** What must hold before anything is moved, given the lease files the listing met. */
+  public interface LeaseCheck {
+    void check(List<Path> leases) throws IOException;
+  }
+
+  /**
+   * As {@link #restore(String, Configuration)}, after {@code before} accepted the lake job lease
+   * files ({@link LakeLease#NAME}) found below {@code root}: a temporary of a job running on a
+   * sub-path is that job's, not a leftover.
+   */
+  public static List<String> restore(String root, Configuration conf, LeaseCheck before)
+      throws IOException {
     Path rootPath = new Path(root);
     FileSystem fs = rootPath.getFileSystem(conf);
     FileStatus status = fs.getFileStatus(rootPath);
@@ -36,12 +52,16 @@ public final class InterruptedSwaps {
     }
     RemoteIterator<LocatedFileStatus> it = fs.listFiles(status.getPath(), true);
     List<Path> temporaries = new ArrayList<>();
+    List<Path> leases = new ArrayList<>();
     while (it.hasNext()) {
       Path p = it.next().getPath();
       if (HadoopAtomicFiles.targetOf(p) != null) {
         temporaries.add(p);
+      } else if (p.getName().equals(LakeLease.NAME)) {
+        leases.add(p);
       }
     }
+    before.check(leases);
     for (Path tmp : temporaries) {
       Path target = HadoopAtomicFiles.targetOf(tmp);
       if (!fs.exists(target) && fs.rename(tmp, target)) {
