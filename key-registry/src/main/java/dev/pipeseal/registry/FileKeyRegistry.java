@@ -135,18 +135,6 @@ final class FileKeyRegistry implements KeyRegistry {
         throw new RegistryConflictException(
             store.location(), id, "generation " + next + " was written by another writer");
       }
-      // Another writer may have gone past this generation, and a compaction removed it, between
-      // the check above and the create: ours would then sit below theirs, never read. Withdraw it.
-      List<Long> after = store.generations(id);
-      if (after.get(after.size() - 1) != next) {
-        store.delete(id, next);
-        throw new RegistryConflictException(
-            store.location(),
-            id,
-            "generation "
-                + after.get(after.size() - 1)
-                + " was written by another writer meanwhile");
-      }
     } catch (IOException e) {
       throw new RegistryException(
           store.location(), id, "cannot write record generation " + next, e);
