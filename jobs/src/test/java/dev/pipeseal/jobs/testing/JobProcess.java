@@ -32,9 +32,11 @@ public final class JobProcess {
 
   private final Process process;
   private final CompletableFuture<String> output;
+  private final CompletableFuture<Process> exit;
 
   private JobProcess(Process process) {
     this.process = process;
+    this.exit = process.onExit();
     InputStream in = process.getInputStream();
     this.output =
         CompletableFuture.supplyAsync(
@@ -89,8 +91,13 @@ public final class JobProcess {
     return process.pid();
   }
 
+  /** Completes when the child ends (one future per child: each {@code Process.onExit} is new). */
   public CompletableFuture<Process> onExit() {
-    return process.onExit();
+    return exit;
+  }
+
+  public boolean hasEnded() {
+    return !process.isAlive();
   }
 
   /** Waits for the end (bounded, so a hung child fails the test instead of hanging it). */
