@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -50,11 +51,21 @@ public final class InterruptedSwaps {
     if (!status.isDirectory()) {
       return restored;
     }
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(status.getPath(), true);
+    List<Path> files = new ArrayList<>();
+    if (fs instanceof LocalFileSystem) {
+      // listFiles stats every file it lists (a forked `ls` each without Hadoop's native library),
+      // and fails when one vanishes in between, as temporaries of jobs and heartbeats running
+      // beside this one do; listStatus skips those.
+      walk(fs, status.getPath(), files);
+    } else {
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(status.getPath(), true);
+      while (it.hasNext()) {
+        files.add(it.next().getPath());
+      }
+    }
     List<Path> temporaries = new ArrayList<>();
     List<Path> leases = new ArrayList<>();
-    while (it.hasNext()) {
-      Path p = it.next().getPath();
+    for (Path p : files) {
       if (HadoopAtomicFiles.targetOf(p) != null) {
         temporaries.add(p);
       } else if (p.getName().equals(LakeLease.NAME)) {
@@ -69,5 +80,22 @@ public final class InterruptedSwaps {
       }
     }
     return restored;
+  }
+
+  /** Every file below {@code dir}, hidden ones and those in hidden directories included. */
+  private static void walk(FileSystem fs, Path dir, List<Path> out) throws IOException {
+    FileStatus[] children;
+    try {
+      children = fs.listStatus(dir);
+    } catch (java.io.FileNotFoundException e) {
+      return; // removed while listing
+    }
+    for (FileStatus f : children) {
+      if (f.isDirectory()) {
+        walk(fs, f.getPath(), out);
+      } else {
+        out.add(f.getPath());
+      }
+    }
   }
 }

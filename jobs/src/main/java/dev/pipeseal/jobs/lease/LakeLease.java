@@ -296,7 +296,7 @@ public final class LakeLease implements AutoCloseable {
   /** Stops the heartbeat and removes the lease if it is still this job's. */
   @Override
   public void close() throws IOException {
-    beats.shutdownNow();
+    beats.shutdown(); // a beat under way finishes its swap: no temporary is left behind
     try {
       beats.awaitTermination(1, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
