@@ -3,6 +3,7 @@ package dev.pipeseal.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeseal.jobs.lake.ExplicitKeys;
+import dev.pipeseal.jobs.lease.LakeLease;
 import dev.pipeseal.jobs.lifecycle.RotationPolicy;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kms.KmsService;
@@ -48,6 +49,7 @@ class SettingsTableTest {
     sets.add(PipesealSparkConfig.PROPERTIES);
     sets.add(EncryptionPolicy.PROPERTIES);
     sets.add(ExplicitKeys.PROPERTIES);
+    sets.add(LakeLease.PROPERTIES);
     sets.add(RotationPolicy.PROPERTIES);
     return sets;
   }

@@ -5,6 +5,8 @@ import dev.pipeseal.jobs.cli.MetricsFile;
 import dev.pipeseal.jobs.cli.SharedOptions;
 import dev.pipeseal.jobs.inventory.CellSampler;
 import dev.pipeseal.jobs.inventory.InventoryTask;
+import dev.pipeseal.jobs.lease.LakeLease;
+import dev.pipeseal.jobs.lease.LeaseConflictException;
 import dev.pipeseal.jobs.migration.MigrateTask;
 import dev.pipeseal.jobs.migration.MigrationTarget;
 import dev.pipeseal.jobs.reencrypt.ReencryptTask;
@@ -21,6 +23,9 @@ import dev.pipeseal.jobs.run.JobOptions;
 import dev.pipeseal.jobs.verify.VerifyTask;
 import dev.pipeseal.kms.KmsConfigException;
 import dev.pipeseal.kms.KmsException;
+import dev.pipeseal.kms.audit.AuditLog;
+import dev.pipeseal.kms.audit.Slf4jAuditSink;
+import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
@@ -123,6 +128,11 @@ public abstract class JobCommand implements Callable<Integer> {
   /** The lake root or one file; null only where the job allows it. */
   abstract String path();
 
+  /** {@code --break-lease}, on the jobs that change a lake. */
+  boolean breakLease() {
+    return false;
+  }
+
   /** {@code --registry}, on the jobs that take it. */
   String registry() {
     return null;
@@ -215,6 +225,7 @@ public abstract class JobCommand implements Callable<Integer> {
         kmsRate,
         sample(),
         quiet,
+        breakLease(),
         props);
   }
 
@@ -327,6 +338,18 @@ public abstract class JobCommand implements Callable<Integer> {
     String registry;
 
     @Option(
+        names = "--break-lease",
+        description =
+            "Take the lake's job lease even from a holder that looks alive (only when you know"
+                + " that job is dead, e.g. on a host that is gone); audited")
+    boolean breakLease;
+
+    @Override
+    boolean breakLease() {
+      return breakLease;
+    }
+
+    @Option(
         names = "--key",
         paramLabel = "NAME",
         description = "Rewrap only this master key's registry records (needs --registry)")
@@ -385,6 +408,18 @@ public abstract class JobCommand implements Callable<Integer> {
   static final class Reencrypt extends JobCommand {
     @Parameters(paramLabel = "PATH", description = "Lake root or one file")
     String path;
+
+    @Option(
+        names = "--break-lease",
+        description =
+            "Take the lake's job lease even from a holder that looks alive (only when you know"
+                + " that job is dead, e.g. on a host that is gone); audited")
+    boolean breakLease;
+
+    @Override
+    boolean breakLease() {
+      return breakLease;
+    }
 
     @Override
     String path() {
@@ -456,6 +491,18 @@ public abstract class JobCommand implements Callable<Integer> {
     try {
       report = execute(options, progress);
       done.set(report);
+    } catch (LeaseConflictException e) {
+      err.println("pipeseal " + command + ": " + e.getMessage());
+      if (options.json()) {
+        out.println(
+            JobReport.conflictRun(
+                command,
+                options.path(),
+                e.getMessage(),
+                e.lease(),
+                e.holder() == null ? null : e.holder().toMap()));
+      }
+      return ExitCode.CONFLICT;
     } catch (FileNotFoundException e) {
       report = null;
       failure = "no such path: " + e.getMessage();
@@ -510,9 +557,13 @@ public abstract class JobCommand implements Callable<Integer> {
       report.migrationTarget(to);
     }
     if (options.path() != null) {
-      try (FileRunner runner = FileRunner.forOptions(options)) {
-        new JobDriver(options, runner, progress)
+      try (LakeLease lease = options.takesLease() ? lease(options, progress) : null;
+          FileRunner runner = FileRunner.forOptions(options)) {
+        new JobDriver(options, runner, progress, lease)
             .run(task(options), !options.command().equals("inventory"), report);
+        if (lease != null) {
+          lease.check(); // the last batch, too, ran under this job's lease
+        }
       }
     }
     if (options.command().equals("inventory")) {
@@ -524,6 +575,65 @@ public abstract class JobCommand implements Callable<Integer> {
       report.registry(rewrapRegistry(options, report));
     }
     return report;
+  }
+
+  /**
+   * Takes the lake's lease for this run; a takeover from an earlier holder is reported on the
+   * progress stream and audited (as {@code lake-lease} {@code takeover}, or {@code break} for
+   * {@code --break-lease} over a holder that looked alive).
+   */
+  private static LakeLease lease(JobOptions o, Consumer<String> progress) throws IOException {
+    LakeLease lease =
+        LakeLease.acquire(
+            o.path(),
+            o.command(),
+            JobContext.hadoopConf(o.properties()),
+            o.properties(),
+            o.breakLease(),
+            java.time.Clock.systemUTC());
+    lease
+        .takeover()
+        .ifPresent(
+            t -> {
+              String previous =
+                  t.previous() == null ? "an unreadable lease" : t.previous().describe();
+              String line =
+                  o.command()
+                      + ": took over the lease at "
+                      + lease.file()
+                      + " from "
+                      + previous
+                      + " ("
+                      + t.reason()
+                      + ")";
+              progress.accept(line);
+              audit(
+                  o, lease, t.broken() ? "break" : "takeover", previous + " (" + t.reason() + ")");
+            });
+    return lease;
+  }
+
+  /**
+   * One admin audit line about the lake's lease, through the job's bridge audit log when one is
+   * configured, else the log (as shred does).
+   */
+  private static void audit(JobOptions o, LakeLease lease, String operation, String reason) {
+    try {
+      java.util.Optional<AuditLog> configured =
+          SharedKmsBridges.pinned(o.kmsProperties()).bridge().auditLog();
+      if (configured.isPresent()) {
+        configured
+            .get()
+            .admin("lake-lease", lease.file().toString(), null, operation, "ok", reason);
+        return;
+      }
+    } catch (RuntimeException e) {
+      // No bridge for these settings: the fallback below still records it.
+    }
+    try (AuditLog fallback =
+        new AuditLog(new Slf4jAuditSink(), null, null, java.time.Clock.systemUTC())) {
+      fallback.admin("lake-lease", lease.file().toString(), null, operation, "ok", reason);
+    }
   }
 
   private static FileTask task(JobOptions o) {

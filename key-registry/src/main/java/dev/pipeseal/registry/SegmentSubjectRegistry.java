@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -209,8 +211,17 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
       if (created.isEmpty()) {
         continue;
       }
-      publish(bucket, created);
+      String published = publish(bucket, created);
+      Set<String> expected = new HashSet<>(current.files());
+      expected.add(published);
+      Bucket after = settle(bucket, expected);
       for (Entry e : created) {
+        SubjectState now = after == null ? null : after.subjects().get(e.subject());
+        if (now != null && now.erasedAt() != null) {
+          // Shredded while this key was made: the erasure wins and the key was dropped.
+          cache.put(e.subject(), new SubjectState(List.of(), now.erasedAt()));
+          continue;
+        }
         cache.put(e.subject(), new SubjectState(List.of(e.key()), null));
         out.put(e.subject(), e.key());
       }
@@ -268,11 +279,65 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
   }
 
   /**
+   * After a publish into {@code bucket}, whose files were then {@code expected}: if another writer
+   * published there meanwhile, a key may now sit beside an erasure of its subject (a key made, or a
+   * bucket compacted from files read, just before a shred). Reads already refuse such a key (the
+   * erasure wins), but it must not stay stored: the bucket is rewritten until no erased subject
+   * keeps a key. Every publisher checks after its own publish, so of two racing ones the later
+   * check sees both files.
+   *
+   * @return the bucket as last read, or null if nobody else had published (nothing was read)
+   */
+  private Bucket settle(int bucket, Set<String> expected) {
+    Bucket last = null;
+    for (int attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
+      if (new HashSet<>(segments(bucket)).equals(expected)) {
+        return last;
+      }
+      last = readBucket(bucket);
+      if (last.subjects().values().stream()
+          .noneMatch(st -> st.erasedAt() != null && !st.keys().isEmpty())) {
+        return last;
+      }
+      Rewrite r = rewrite(bucket, last, null);
+      expected = r.published() == null ? Set.copyOf(last.files()) : Set.of(r.published());
+    }
+    // Still racing: the erasures win on every read, and the next compaction drops the keys.
+    return last == null ? readBucket(bucket) : last;
+  }
+
+  private List<String> segments(int bucket) {
+    try {
+      List<String> files = new ArrayList<>();
+      for (String f : store.listFiles(dir(bucket))) {
+        if (f.endsWith(SUFFIX)) {
+          files.add(f);
+        }
+      }
+      return files;
+    } catch (IOException e) {
+      throw new RegistryException(location(), null, "cannot list subject bucket " + dir(bucket), e);
+    }
+  }
+
+  /** A bucket rewrite: the segment it published (null if none was needed) and files deleted. */
+  private record Rewrite(String published, int removed) {}
+
+  /**
    * Rewrites one bucket as a single segment, with {@code erase} (if not null) marked erased, and
-   * without the keys of erased subjects; then deletes the files it read. Returns files deleted.
+   * without the keys of erased subjects; then deletes the files it read, and settles the bucket
+   * against writers that published meanwhile. Returns files deleted.
    */
   private int compactBucket(int bucket, SubjectHash erase) {
-    Bucket b = readBucket(bucket);
+    Rewrite r = rewrite(bucket, readBucket(bucket), erase);
+    if (r.published() == null) {
+      return 0;
+    }
+    settle(bucket, Set.of(r.published()));
+    return r.removed();
+  }
+
+  private Rewrite rewrite(int bucket, Bucket b, SubjectHash erase) {
     List<Entry> entries = new ArrayList<>();
     boolean dropsKeys = false;
     for (Map.Entry<SubjectHash, SubjectState> e : b.subjects().entrySet()) {
@@ -291,10 +356,10 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
     if (erase != null && !b.subjects().containsKey(erase)) {
       entries.add(Entry.erased(erase, now()));
     } else if (erase == null && b.files().size() < 2 && !dropsKeys) {
-      return 0; // already one file holding nothing to drop
+      return new Rewrite(null, 0); // already one file holding nothing to drop
     }
     try {
-      publish(bucket, entries);
+      String published = publish(bucket, entries);
       steps.after("published");
       int removed = 0;
       for (String f : b.files()) {
@@ -302,7 +367,7 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
         removed++;
         steps.after("deleted");
       }
-      return removed;
+      return new Rewrite(published, removed);
     } catch (IOException e) {
       throw new RegistryException(location(), null, "cannot compact " + dir(bucket), e);
     }

@@ -23,6 +23,13 @@ public final class ExitCode {
    */
   public static final int IN_USE = 4;
 
+  /**
+   * A lake job found another job holding the lake's lease (or lost its own to a takeover): it
+   * changed nothing after that; rerun it when the other job has finished (as {@code EX_TEMPFAIL} in
+   * sysexits.h). The message names the holder's job, host, pid and start.
+   */
+  public static final int CONFLICT = 75;
+
   /** Invalid command line (as {@code EX_USAGE} in sysexits.h). */
   public static final int USAGE = 64;
 

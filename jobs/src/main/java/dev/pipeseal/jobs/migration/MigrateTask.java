@@ -59,6 +59,7 @@ public final class MigrateTask implements FileTask {
     try {
       Path p = new Path(file);
       Configuration conf = context.conf();
+      KeyMaterialSwap.Read read = dryRun ? null : KeyMaterialSwap.Read.of(p, conf);
       ParquetTail tail = ParquetTail.read(p, conf);
       FileInfo info = FileInspector.inspect(p, tail, conf);
       if (!tail.encrypted()) {
@@ -70,7 +71,7 @@ public final class MigrateTask implements FileTask {
       }
       String target = context.kms().providerId();
       if ("external".equals(info.keyMaterial())) {
-        return migrateExternal(context, p, conf, info, target);
+        return migrateExternal(context, p, conf, info, target, read);
       }
       TreeSet<String> from = elsewhere(info.keys(), target);
       if (from.isEmpty()) {
@@ -126,7 +127,12 @@ public final class MigrateTask implements FileTask {
   }
 
   private FileOutcome migrateExternal(
-      JobContext context, Path data, Configuration conf, FileInfo info, String target)
+      JobContext context,
+      Path data,
+      Configuration conf,
+      FileInfo info,
+      String target,
+      KeyMaterialSwap.Read read)
       throws IOException {
     Path materialPath = KeyMaterialFile.of(data);
     KeyMaterialFile material = KeyMaterialFile.read(materialPath, conf);
@@ -171,7 +177,7 @@ public final class MigrateTask implements FileTask {
       return new FileOutcome(
           file, Status.WOULD_CHANGE, "would move keys " + from + " to " + target, info);
     }
-    KeyMaterialSwap.publish(kms, materialPath, next, moved, conf, file);
+    KeyMaterialSwap.publish(kms, materialPath, next, moved, read.with(material), conf, file);
     return new FileOutcome(
         file,
         Status.DONE,

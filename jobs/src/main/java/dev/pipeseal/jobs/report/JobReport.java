@@ -3,6 +3,7 @@ package dev.pipeseal.jobs.report;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.pipeseal.jobs.cli.ExitCode;
 import dev.pipeseal.jobs.lake.CellColumn;
 import dev.pipeseal.jobs.lake.KeyUse;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
@@ -230,6 +231,28 @@ public final class JobReport {
     m.put("command", command);
     m.put("path", path);
     m.put("exitCode", 1);
+    m.put("problems", List.of(problem));
+    try {
+      return JSON.writeValueAsString(m);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialize a report", e);
+    }
+  }
+
+  /**
+   * The JSON report of a run refused because another job holds the lake's lease: exit code 75, the
+   * lease file and its holder (job, host, pid, started, heartbeat; null if unreadable).
+   */
+  public static String conflictRun(
+      String command, String path, String problem, String lease, Map<String, Object> holder) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("command", command);
+    m.put("path", path);
+    m.put("exitCode", ExitCode.CONFLICT);
+    Map<String, Object> c = new java.util.LinkedHashMap<>();
+    c.put("lease", lease);
+    c.put("holder", holder);
+    m.put("conflict", c);
     m.put("problems", List.of(problem));
     try {
       return JSON.writeValueAsString(m);

@@ -13,15 +13,72 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
 /**
  * Replaces an external key material file whose wrapped keys were rewrapped (rotate) or moved to
  * another provider (migration): write new, check, then swap, so a crash at any point leaves a
  * material file that opens the data file.
+ *
+ * <p>Right before the swap, the data file and the key material are checked to be what the job read
+ * ({@link Read}): a writer that ignored the lake's lease and replaced them meanwhile (a {@code
+ * reencrypt} swaps key material, then data) would otherwise get key material for the old data file
+ * renamed beside its new one. The check leaves a window of one rename; the lease closes it for jobs
+ * that take it.
  */
 public final class KeyMaterialSwap {
   private KeyMaterialSwap() {}
+
+  /** What a job read of a data file and its key material, before working on them. */
+  public record Read(Path data, long length, long modified, KeyMaterialFile material) {
+    /**
+     * The data file's state now; call before reading the data file's footer, then {@link #with} the
+     * key material read after it.
+     */
+    public static Read of(Path data, Configuration conf) throws IOException {
+      FileStatus st = HadoopAtomicFiles.rawFileSystem(data, conf).getFileStatus(data);
+      return new Read(data, st.getLen(), st.getModificationTime(), null);
+    }
+
+    public Read with(KeyMaterialFile material) {
+      return new Read(data, length, modified, material);
+    }
+
+    /**
+     * Fails if the data file or its key material is no longer what was read.
+     *
+     * @throws ChangedConcurrentlyException naming the file and what changed
+     */
+    void check(Configuration conf) throws IOException {
+      FileStatus st;
+      try {
+        st = HadoopAtomicFiles.rawFileSystem(data, conf).getFileStatus(data);
+      } catch (java.io.FileNotFoundException e) {
+        throw changed("the data file was removed");
+      }
+      if (st.getLen() != length || st.getModificationTime() != modified) {
+        throw changed("the data file was replaced");
+      }
+      KeyMaterialFile now;
+      try {
+        now = KeyMaterialFile.read(material.path(), conf);
+      } catch (java.io.FileNotFoundException e) {
+        throw changed("its key material file was removed");
+      }
+      if (!now.entries().equals(material.entries())) {
+        throw changed("its key material was replaced");
+      }
+    }
+
+    private ChangedConcurrentlyException changed(String what) {
+      return new ChangedConcurrentlyException(
+          data
+              + ": changed by another writer while this job worked on it ("
+              + what
+              + "); key material left as that writer made it; rerun the job for this file");
+    }
+  }
 
   /**
    * Publishes {@code next} as the key material at {@code materialPath} after proving it: the file
@@ -29,14 +86,18 @@ public final class KeyMaterialSwap {
    * master key id) is wrapped by {@code kms}'s provider, unwraps through it, and its DEK
    * authenticates Parquet's key (zeroed at once).
    *
+   * @param read the data file and key material as the job read them: checked unchanged right before
+   *     the swap
    * @param file the data file, for fault injection points and messages
    * @return what now stands at {@code materialPath}
+   * @throws ChangedConcurrentlyException if {@code read} no longer holds (nothing replaced)
    */
   public static KeyMaterialFile publish(
       Kms kms,
       Path materialPath,
       LinkedHashMap<String, String> next,
       Map<String, String> changed,
+      Read read,
       Configuration conf,
       String file)
       throws IOException {
@@ -45,6 +106,7 @@ public final class KeyMaterialSwap {
     try {
       check(kms, KeyMaterialFile.read(tmp, conf), next, changed);
       FaultInjection.at(FaultInjection.AFTER_WRITE, file);
+      read.check(conf);
       HadoopAtomicFiles.swap(tmp, materialPath, conf);
     } catch (IOException | RuntimeException e) {
       HadoopAtomicFiles.discard(tmp, conf);

@@ -71,11 +71,18 @@ public final class RotateTask implements FileTask {
     try {
       Path p = new Path(file);
       Configuration conf = context.sharedConf();
+      KeyMaterialSwap.Read read = dryRun ? null : KeyMaterialSwap.Read.of(p, conf);
       ParquetTail tail = ParquetTail.read(p, conf);
       if (FileInspector.hasExternalKeyMaterial(p, tail)) {
         KeyMaterialFile material = KeyMaterialFile.read(KeyMaterialFile.of(p), conf);
         return rotateExternal(
-            context, p, conf, tail, material, FileInspector.inspect(p, tail, material));
+            context,
+            p,
+            conf,
+            tail,
+            material,
+            read == null ? null : read.with(material),
+            FileInspector.inspect(p, tail, material));
       }
       FileInfo info = FileInspector.inspect(p, tail, (KeyMaterialFile) null);
       if (!tail.encrypted()) {
@@ -152,6 +159,7 @@ public final class RotateTask implements FileTask {
       Configuration conf,
       ParquetTail tail,
       KeyMaterialFile material,
+      KeyMaterialSwap.Read read,
       FileInfo info)
       throws IOException {
     Path materialPath = material.path();
@@ -198,7 +206,7 @@ public final class RotateTask implements FileTask {
       return new FileOutcome(file, Status.WOULD_CHANGE, "would rewrap keys under " + from, info);
     }
     KeyMaterialFile updated =
-        KeyMaterialSwap.publish(kms, materialPath, next, rewrapped, conf, file);
+        KeyMaterialSwap.publish(kms, materialPath, next, rewrapped, read, conf, file);
     // What was read back and checked is what now stands there; the data file is untouched.
     FileInfo after = FileInspector.inspect(data, tail, updated);
     return new FileOutcome(

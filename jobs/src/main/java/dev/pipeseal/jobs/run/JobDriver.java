@@ -3,6 +3,7 @@ package dev.pipeseal.jobs.run;
 import dev.pipeseal.jobs.checkpoint.Checkpoint;
 import dev.pipeseal.jobs.lake.InterruptedSwaps;
 import dev.pipeseal.jobs.lake.LakeListing;
+import dev.pipeseal.jobs.lease.LakeLease;
 import dev.pipeseal.jobs.report.FileOutcome;
 import dev.pipeseal.jobs.report.FileOutcome.Status;
 import dev.pipeseal.jobs.report.JobReport;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Lists the lake, skips what the checkpoint says is finished, runs the task over the rest in
@@ -19,18 +21,25 @@ import org.apache.hadoop.conf.Configuration;
  * checkpoint is removed when a run leaves nothing failed.
  */
 public final class JobDriver {
-  /** Commands that rewrite files, and so finish swaps an earlier run left half done. */
-  private static final java.util.Set<String> CHANGES_FILES =
-      java.util.Set.of("rotate", "reencrypt");
-
   private final JobOptions options;
   private final FileRunner runner;
   private final Consumer<String> progress;
+  private final LakeLease lease;
 
   public JobDriver(JobOptions options, FileRunner runner, Consumer<String> progress) {
+    this(options, runner, progress, null);
+  }
+
+  /**
+   * @param lease the lake's lease this job holds (jobs that change the lake), or null: checked
+   *     against leases below the path after listing and before every batch
+   */
+  public JobDriver(
+      JobOptions options, FileRunner runner, Consumer<String> progress, LakeLease lease) {
     this.options = options;
     this.runner = runner;
     this.progress = progress;
+    this.lease = lease;
   }
 
   /**
@@ -42,13 +51,18 @@ public final class JobDriver {
    */
   public void run(FileTask task, boolean checkpointed, JobReport report) throws IOException {
     Configuration conf = JobContext.hadoopConf(options.properties());
-    if (!options.dryRun() && CHANGES_FILES.contains(options.command())) {
-      for (String f : InterruptedSwaps.restore(options.path(), conf)) {
+    if (!options.dryRun() && JobOptions.CHANGES_LAKE.contains(options.command())) {
+      InterruptedSwaps.LeaseCheck nested = lease == null ? l -> {} : lease::checkNested;
+      for (String f : InterruptedSwaps.restore(options.path(), conf, nested)) {
         progress.accept(
             options.command() + ": restored " + f + " from a swap an earlier run left unfinished");
       }
     }
-    List<String> files = LakeListing.dataFiles(options.path(), conf);
+    List<Path> leases = new ArrayList<>();
+    List<String> files = LakeListing.dataFiles(options.path(), conf, leases::add);
+    if (lease != null) {
+      lease.checkNested(leases);
+    }
     Checkpoint checkpoint =
         checkpointed && !options.dryRun()
             ? Checkpoint.open(options.checkpoint(), runId(), options.restart(), conf)
@@ -66,6 +80,9 @@ public final class JobDriver {
     FileTask parquetOnly = new ParquetOnly(task);
     for (int i = 0; i < todo.size(); i += options.batchSize()) {
       List<String> batch = todo.subList(i, Math.min(todo.size(), i + options.batchSize()));
+      if (lease != null) {
+        lease.check(); // a job that lost its lease stops before changing more
+      }
       List<FileOutcome> outcomes = runner.run(batch, parquetOnly);
       List<String> finished = new ArrayList<>();
       for (FileOutcome o : outcomes) {

@@ -26,6 +26,7 @@ import java.util.Map;
  *     at once); 0 is unlimited
  * @param sample fraction of files {@code verify} reads, in (0, 1]
  * @param quiet no progress lines
+ * @param breakLease take the lake's lease over even from a live holder ({@code --break-lease})
  * @param properties {@code pipeseal.kms.*}, {@code pipeseal.parquet.*}, {@code parquet.*} and
  *     Hadoop settings from {@code --config}, {@code --conf} and {@code --kms}
  */
@@ -46,6 +47,7 @@ public record JobOptions(
     double kmsRate,
     double sample,
     boolean quiet,
+    boolean breakLease,
     Map<String, String> properties) {
   public static final String FACTORY = "dev.pipeseal.parquet.crypto.PipesealCryptoFactory";
 
@@ -54,6 +56,9 @@ public record JobOptions(
    * by the CLI together with the migration's KMS settings, absent otherwise.
    */
   public static final String MIGRATION_TARGET = "pipeseal.migration.to";
+
+  /** Commands that change a lake's files or key material, and so take its lease. */
+  public static final java.util.Set<String> CHANGES_LAKE = java.util.Set.of("rotate", "reencrypt");
 
   public JobOptions {
     properties = Map.copyOf(properties);
@@ -73,6 +78,11 @@ public record JobOptions(
   public static String defaultCheckpoint(String path, String command) {
     String base = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     return base + "/_pipeseal/checkpoint-" + command;
+  }
+
+  /** Whether this run takes the lake's lease: it may change files or key material there. */
+  public boolean takesLease() {
+    return !dryRun && path != null && CHANGES_LAKE.contains(command);
   }
 
   /** The bridge settings only ({@code pipeseal.kms.*}), as the KMS bridge wants them. */
