@@ -29,6 +29,7 @@ import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.parquet.policy.EncryptionPolicy;
 import dev.pipeseal.registry.KeyRegistries;
 import dev.pipeseal.registry.rotation.RegistryMigrator;
@@ -651,13 +652,16 @@ public abstract class JobCommand implements Callable<Integer> {
 
   private static RewrapReport rewrapRegistry(JobOptions o, JobReport report) {
     JobContext ctx = JobContext.of(o.properties(), o.kmsRate());
-    try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.registryProperties())) {
+    try (KeyRegistry registry = KeyRegistries.open(o.registry(), o.registryProperties());
+        SubjectKeyRegistry subjects =
+            KeyRegistries.openSubjects(o.registry(), o.registryProperties())) {
       if (MigrationTarget.of(o.properties()) != null) {
         return new RegistryMigrator(ctx.kms(), registry, o.keyFilter(), o.dryRun(), report::problem)
             .run();
       }
       return new RegistryRewrapper(
               ctx.kms(), registry, o.keyFilter(), o.dryRun(), 100, report::problem)
+          .withSubjects(subjects)
           .run();
     }
   }
@@ -738,6 +742,18 @@ public abstract class JobCommand implements Callable<Integer> {
               + reg.rewrapped()
               + " failed="
               + reg.failed());
+      SubjectKeyRegistry.KeyRewrapResult sk = reg.subjectKeys();
+      if (sk != null && sk.keys() > 0) {
+        out.println(
+            "subject keys: scanned="
+                + sk.keys()
+                + " stale="
+                + sk.stale()
+                + " rewrapped="
+                + sk.rewrapped()
+                + " failed="
+                + sk.failed());
+      }
     }
   }
 }

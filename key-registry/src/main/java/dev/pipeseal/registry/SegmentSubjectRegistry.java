@@ -23,7 +23,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * {@link SubjectKeyRegistry} over a {@link RegistryStore}: subjects are spread over {@value
@@ -55,8 +58,9 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
   /** A subject's state in one bucket: its keys, and when it was erased (null if it was not). */
   record SubjectState(List<SubjectKey> keys, Instant erasedAt) {}
 
-  /** A bucket as read: its files and its merged entries. */
-  private record Bucket(List<String> files, Map<SubjectHash, SubjectState> subjects) {}
+  /** A bucket as read: its files, their entries as stored, and the entries merged. */
+  private record Bucket(
+      List<String> files, List<Entry> stored, Map<SubjectHash, SubjectState> subjects) {}
 
   private final RegistryStore store;
   private final RecordCache<SubjectHash, SubjectState> cache;
@@ -88,6 +92,7 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
           }
         }
         Map<SubjectHash, SubjectState> merged = new HashMap<>();
+        List<Entry> stored = new ArrayList<>();
         boolean vanished = false;
         for (String f : files) {
           Optional<byte[]> content = store.readFile(dir(bucket) + "/" + f);
@@ -98,10 +103,11 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
           for (Entry e :
               SubjectSegment.decode(location(), dir(bucket) + "/" + f, bucket, content.get())) {
             merge(merged, e);
+            stored.add(e);
           }
         }
         if (!vanished) {
-          return new Bucket(files, merged);
+          return new Bucket(files, stored, merged);
         }
       }
     } catch (IOException e) {
@@ -299,7 +305,7 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
           .noneMatch(st -> st.erasedAt() != null && !st.keys().isEmpty())) {
         return last;
       }
-      Rewrite r = rewrite(bucket, last, null);
+      Rewrite r = rewrite(bucket, last, null, Map.of());
       expected = r.published() == null ? Set.copyOf(last.files()) : Set.of(r.published());
     }
     // Still racing: the erasures win on every read, and the next compaction drops the keys.
@@ -329,7 +335,7 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
    * against writers that published meanwhile. Returns files deleted.
    */
   private int compactBucket(int bucket, SubjectHash erase) {
-    Rewrite r = rewrite(bucket, readBucket(bucket), erase);
+    Rewrite r = rewrite(bucket, readBucket(bucket), erase, Map.of());
     if (r.published() == null) {
       return 0;
     }
@@ -337,9 +343,15 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
     return r.removed();
   }
 
-  private Rewrite rewrite(int bucket, Bucket b, SubjectHash erase) {
-    List<Entry> entries = new ArrayList<>();
+  /**
+   * Publishes {@code b} as one segment, with {@code erase} (if not null) marked erased, without the
+   * keys of erased subjects and with the wrappings in {@code replaced} swapped in; then deletes the
+   * files {@code b} was read from. Publishes nothing when that would change nothing.
+   */
+  private Rewrite rewrite(
+      int bucket, Bucket b, SubjectHash erase, Map<SubjectKey, WrappedKey> replaced) {
     boolean dropsKeys = false;
+    List<Entry> entries = new ArrayList<>();
     for (Map.Entry<SubjectHash, SubjectState> e : b.subjects().entrySet()) {
       SubjectState st = e.getValue();
       Instant erasedAt = st.erasedAt();
@@ -350,12 +362,16 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
         entries.add(Entry.erased(e.getKey(), erasedAt));
         dropsKeys |= !st.keys().isEmpty();
       } else {
-        st.keys().forEach(k -> entries.add(Entry.key(k)));
+        for (SubjectKey k : st.keys()) {
+          WrappedKey w = replaced.get(k);
+          entries.add(
+              Entry.key(w == null ? k : new SubjectKey(k.subject(), k.dekId(), k.created(), w)));
+        }
       }
     }
     if (erase != null && !b.subjects().containsKey(erase)) {
       entries.add(Entry.erased(erase, now()));
-    } else if (erase == null && b.files().size() < 2 && !dropsKeys) {
+    } else if (erase == null && b.files().size() < 2 && !dropsKeys && replaced.isEmpty()) {
       return new Rewrite(null, 0); // already one file holding nothing to drop
     }
     try {
@@ -371,6 +387,85 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
     } catch (IOException e) {
       throw new RegistryException(location(), null, "cannot compact " + dir(bucket), e);
     }
+  }
+
+  @Override
+  public void forEachStoredKey(Consumer<SubjectKey> action) {
+    for (int bucket = 0; bucket < SubjectSegment.BUCKETS; bucket++) {
+      for (Entry e : readBucket(bucket).stored()) {
+        if (e.type() == SubjectSegment.KEY) {
+          action.accept(e.key());
+        }
+      }
+    }
+  }
+
+  @Override
+  public KeyRewrapResult rewrapKeys(
+      Predicate<WrappedKey> stale,
+      UnaryOperator<List<WrappedKey>> rewrap,
+      boolean dryRun,
+      Consumer<String> problems) {
+    long keys = 0;
+    long staleKeys = 0;
+    long rewrapped = 0;
+    long failed = 0;
+    for (int bucket = 0; bucket < SubjectSegment.BUCKETS; bucket++) {
+      Bucket b = readBucket(bucket);
+      int live = 0;
+      List<SubjectKey> toRewrap = new ArrayList<>();
+      try {
+        for (SubjectState st : b.subjects().values()) {
+          if (st.erasedAt() == null) {
+            for (SubjectKey k : st.keys()) {
+              live++;
+              if (stale.test(k.wrapped())) {
+                toRewrap.add(k);
+              }
+            }
+          }
+        }
+        keys += live;
+        staleKeys += toRewrap.size();
+        // Merging keeps one wrapping per DEK; a stale copy in a file a rewrite did not get to
+        // delete still makes the bucket stale, so test what is stored, not only what is merged.
+        boolean storedStale =
+            !toRewrap.isEmpty()
+                || b.stored().stream()
+                    .anyMatch(e -> e.type() == SubjectSegment.KEY && stale.test(e.key().wrapped()));
+        if (dryRun || !storedStale) {
+          continue;
+        }
+        List<WrappedKey> out =
+            toRewrap.isEmpty()
+                ? List.of()
+                : rewrap.apply(toRewrap.stream().map(SubjectKey::wrapped).toList());
+        if (out.size() != toRewrap.size()) {
+          throw new IllegalStateException(
+              "rewrap returned " + out.size() + " keys for " + toRewrap.size());
+        }
+        Map<SubjectKey, WrappedKey> replaced = new HashMap<>();
+        for (int i = 0; i < out.size(); i++) {
+          replaced.put(toRewrap.get(i), out.get(i));
+        }
+        Rewrite r = rewrite(bucket, b, null, replaced);
+        if (r.published() != null) {
+          settle(bucket, Set.of(r.published()));
+        }
+        rewrapped += toRewrap.size();
+        toRewrap.forEach(k -> cache.remove(k.subject()));
+      } catch (RuntimeException e) {
+        failed += Math.max(1, toRewrap.size());
+        problems.accept("subject bucket " + dir(bucket) + ": " + e.getMessage() + causeOf(e));
+      }
+    }
+    return new KeyRewrapResult(keys, staleKeys, rewrapped, failed);
+  }
+
+  /** The storage or KMS cause is what an operator acts on; neither carries key material. */
+  private static String causeOf(RuntimeException e) {
+    Throwable c = e.getCause();
+    return c == null || c.getMessage() == null ? "" : ": " + c.getMessage();
   }
 
   @Override

@@ -18,6 +18,7 @@ import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.json.FlatJson;
 import dev.pipeseal.kms.metrics.MetricSample;
 import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.kms.settings.Quantities;
 import dev.pipeseal.registry.KeyRegistries;
 import java.io.IOException;
@@ -83,6 +84,10 @@ final class KeyLifecycleCommands {
       try {
         if (reg != null) {
           refs.addRegistry(reg, registry);
+          try (SubjectKeyRegistry subjects =
+              KeyRegistries.openSubjects(registry, SharedOptions.registryProperties(props))) {
+            refs.addSubjects(subjects, registry);
+          }
         }
         if (inventory != null) {
           try {
@@ -305,6 +310,7 @@ final class KeyLifecycleCommands {
           m.put("held", held);
           m.put("registryRecords", u.registryRecords());
           m.put("kekRecords", u.kekRecords());
+          m.put("subjectKeys", u.subjectKeys());
           m.put("dataFiles", u.dataFiles());
           m.put("keyMaterialFiles", u.keyMaterialFiles());
           m.put("cellFiles", u.cellFiles());
@@ -406,6 +412,7 @@ final class KeyLifecycleCommands {
           m.put("retired", false);
           m.put("registryRecords", u.registryRecords());
           m.put("kekRecords", u.kekRecords());
+          m.put("subjectKeys", u.subjectKeys());
           m.put("dataFiles", u.dataFiles());
           m.put("keyMaterialFiles", u.keyMaterialFiles());
           m.put("cellFiles", u.cellFiles());
@@ -521,6 +528,8 @@ final class KeyLifecycleCommands {
         + " registry record(s) ("
         + u.kekRecords()
         + " KEK-wrapped), "
+        + u.subjectKeys()
+        + " subject key(s), "
         + u.keyMaterialFiles()
         + " key material file(s), "
         + u.dataFiles()

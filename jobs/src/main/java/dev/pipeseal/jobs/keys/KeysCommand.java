@@ -13,6 +13,7 @@ import dev.pipeseal.kms.json.FlatJson;
 import dev.pipeseal.kms.registry.CorruptRecordException;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryException;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.registry.KeyRegistries;
 import dev.pipeseal.registry.rotation.RegistryMigrator;
 import dev.pipeseal.registry.rotation.RegistryRewrapper;
@@ -284,8 +285,9 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Override
     int execute(KmsBridge kms, Map<String, String> props) {
-      try (KeyRegistry reg =
-          KeyRegistries.open(registry, SharedOptions.registryProperties(props))) {
+      try (KeyRegistry reg = KeyRegistries.open(registry, SharedOptions.registryProperties(props));
+          SubjectKeyRegistry subjects =
+              KeyRegistries.openSubjects(registry, SharedOptions.registryProperties(props))) {
         RewrapReport report =
             to != null
                 ? new RegistryMigrator(
@@ -298,6 +300,7 @@ public final class KeysCommand implements Callable<Integer> {
                         dryRun,
                         batch,
                         line -> err().println("pipeseal keys: " + line))
+                    .withSubjects(subjects)
                     .run();
         print(report);
         return exitCode(report, dryRun);
@@ -320,6 +323,13 @@ public final class KeysCommand implements Callable<Integer> {
         m.put("rewrapped", report.rewrapped());
         m.put("failed", report.failed());
         m.put("skipped", report.skipped());
+        SubjectKeyRegistry.KeyRewrapResult sk = report.subjectKeys();
+        if (sk != null) {
+          m.put("subjectKeys", sk.keys());
+          m.put("subjectKeysStale", sk.stale());
+          m.put("subjectKeysRewrapped", sk.rewrapped());
+          m.put("subjectKeysFailed", sk.failed());
+        }
         out.println(FlatJson.write(m));
         return;
       }
@@ -350,6 +360,16 @@ public final class KeysCommand implements Callable<Integer> {
             to == null ? "rewrapped" : "moved to " + to, report.rewrapped(), report.failed());
       } else if (report.failed() > 0) {
         out.printf("failed %d%n", report.failed());
+      }
+      SubjectKeyRegistry.KeyRewrapResult sk = report.subjectKeys();
+      if (sk != null && sk.keys() > 0) {
+        out.printf(
+            "subject keys: %d, %d stale, %s %d, failed %d%n",
+            sk.keys(),
+            sk.stale(),
+            dryRun ? "would rewrap" : "rewrapped",
+            dryRun ? sk.stale() : sk.rewrapped(),
+            sk.failed());
       }
     }
   }

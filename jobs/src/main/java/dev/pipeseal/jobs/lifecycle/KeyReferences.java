@@ -1,10 +1,12 @@
 package dev.pipeseal.jobs.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.hierarchy.KekKms;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryRecord;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -33,6 +35,7 @@ public final class KeyReferences {
   public static final class Usage {
     long registryRecords;
     long kekRecords;
+    long subjectKeys;
     long dataFiles;
     long keyMaterialFiles;
     long cellFiles;
@@ -46,6 +49,14 @@ public final class KeyReferences {
     /** Of those, records wrapped by a KEK that this version wraps. */
     public long kekRecords() {
       return kekRecords;
+    }
+
+    /**
+     * Subject keys (crypto-shredding area) wrapped under this version, counted per stored copy: a
+     * rewrite interrupted before deleting what it replaced leaves two.
+     */
+    public long subjectKeys() {
+      return subjectKeys;
     }
 
     /** Data files whose own (internal) key material names this version. */
@@ -64,7 +75,7 @@ public final class KeyReferences {
     }
 
     public long total() {
-      return registryRecords + dataFiles + keyMaterialFiles + cellFiles;
+      return registryRecords + subjectKeys + dataFiles + keyMaterialFiles + cellFiles;
     }
 
     /** Up to {@value #EXAMPLES} names per kind: registry ids, file paths. */
@@ -82,6 +93,7 @@ public final class KeyReferences {
     void add(Usage o) {
       registryRecords += o.registryRecords;
       kekRecords += o.kekRecords;
+      subjectKeys += o.subjectKeys;
       dataFiles += o.dataFiles;
       keyMaterialFiles += o.keyMaterialFiles;
       cellFiles += o.cellFiles;
@@ -128,6 +140,21 @@ public final class KeyReferences {
       }
     }
     sources.add("registry " + location + " (" + n + " records)");
+    return this;
+  }
+
+  /** Counts every stored subject key of the registry's crypto-shredding area. */
+  public KeyReferences addSubjects(SubjectKeyRegistry subjects, String location) {
+    long[] n = {0};
+    subjects.forEachStoredKey(
+        k -> {
+          n[0]++;
+          WrappedKey w = k.wrapped();
+          Usage u = usage(w.provider(), w.masterKeyName(), w.masterKeyVersion());
+          u.subjectKeys++;
+          u.example("subject keys", k.subject().toString());
+        });
+    sources.add("subject keys of " + location + " (" + n[0] + " stored)");
     return this;
   }
 

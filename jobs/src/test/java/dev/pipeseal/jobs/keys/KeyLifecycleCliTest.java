@@ -3,8 +3,10 @@ package dev.pipeseal.jobs.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.jobs.PipesealCli;
 import dev.pipeseal.jobs.testing.Lakes;
+import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.MasterKeyInfo;
 import dev.pipeseal.kms.UnknownKeyException;
@@ -13,17 +15,26 @@ import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.json.FlatJson;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryRecord;
+import dev.pipeseal.kms.registry.SubjectHash;
+import dev.pipeseal.kms.registry.SubjectHasher;
+import dev.pipeseal.kms.registry.SubjectKey;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.registry.KeyRegistries;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +125,49 @@ class KeyLifecycleCliTest {
     }
   }
 
+  /** Creates subject keys with DEKs from the demo's key store; returns their fingerprints. */
+  private Map<SubjectHash, String> createSubjectKeys(String registry, int n) {
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("pipeseal.kms.uri", "local://" + dir.resolve("keys.p12"));
+    props.put("pipeseal.kms.provider.password", "file:" + dir.resolve("keystore.password"));
+    SubjectHasher hasher =
+        SubjectHasher.of("test-only subject PRF key, 32+ bytes".getBytes(StandardCharsets.UTF_8));
+    List<SubjectHash> subjects = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      subjects.add(hasher.hash("user-" + i));
+    }
+    Map<SubjectHash, String> fingerprints = new HashMap<>();
+    try (KmsBridge kms = KmsBridge.open(props);
+        SubjectKeyRegistry reg = KeyRegistries.openSubjects(registry, Map.of())) {
+      Map<SubjectHash, SubjectKey> keys =
+          reg.keysFor(
+              subjects,
+              () -> {
+                try (DataKeyPair pair = KmsCalls.await(kms.generateDataKey("pii"))) {
+                  return pair.wrapped();
+                }
+              });
+      for (SubjectKey k : keys.values()) {
+        assertThat(k.wrapped().masterKeyVersion()).isEqualTo("2");
+        try (DataKey dek = KmsCalls.await(kms.unwrap(k.wrapped()))) {
+          fingerprints.put(k.subject(), fingerprint(dek));
+        }
+      }
+    }
+    return fingerprints;
+  }
+
+  private static String fingerprint(DataKey dek) {
+    return dek.withMaterial(
+        m -> {
+          try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(m));
+          } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
   @Test
   void statusRotateIfDueAndRetirementFollowWhatStillReferencesAVersion() throws Exception {
     Lakes.Result demo = Lakes.cli("demo", "--dir", dir.toString(), "--rows", "40");
@@ -122,6 +176,8 @@ class KeyLifecycleCliTest {
     String registry = dir.resolve("registry").toString();
     // The demo rolled both keys once and rewrapped everything: version 2 is current and in use.
     Instant created = describe("pii").createdAt("2").orElseThrow();
+    // Subject keys (crypto-shredding area) of the same registry, wrapped under version 2 too.
+    Map<SubjectHash, String> subjectDeks = createSubjectKeys(registry, 30);
 
     // Status: a 30-day period, 2 days of grace.
     Run now =
@@ -144,7 +200,8 @@ class KeyLifecycleCliTest {
         .containsEntry("current", true)
         .satisfies(m -> assertThat((Long) m.get("registryRecords")).isPositive())
         .satisfies(m -> assertThat((Long) m.get("keyMaterialFiles")).isPositive())
-        .satisfies(m -> assertThat((Long) m.get("cellFiles")).isPositive());
+        .satisfies(m -> assertThat((Long) m.get("cellFiles")).isPositive())
+        .containsEntry("subjectKeys", 30L);
     assertThat(now.version("pii", "1"))
         .containsEntry("registryRecords", 0L)
         .containsEntry("keyMaterialFiles", 0L)
@@ -196,6 +253,7 @@ class KeyLifecycleCliTest {
     assertThat(refused.err())
         .contains("refused to retire pii version 2")
         .contains("registry records: ")
+        .contains("subject keys: ")
         .contains("key material files: file:" + lake)
         .contains("cells (sampled) in: file:" + lake);
 
@@ -219,8 +277,10 @@ class KeyLifecycleCliTest {
     assertThat(stillFiles.lines().get(0))
         .containsEntry("retired", false)
         .containsEntry("registryRecords", 0L)
+        .containsEntry("subjectKeys", 0L)
         .containsEntry("cellFiles", 0L);
     assertThat((Long) stillFiles.lines().get(0).get("keyMaterialFiles")).isPositive();
+    assertThat(rewrap.out()).contains("subject keys: 30, 30 stale, rewrapped 30, failed 0");
 
     // Rotate the lake's key material; then nothing needs version 2 and it is retired.
     List<String> rotate =
@@ -259,6 +319,20 @@ class KeyLifecycleCliTest {
       assertThatThrownBy(() -> kms.unwrap(underTwo).toCompletableFuture().join())
           .isInstanceOf(CompletionException.class)
           .hasRootCauseInstanceOf(UnknownKeyException.class);
+    }
+
+    // The subject keys were rewrapped, not replaced: each still opens to the DEK it held.
+    try (KmsBridge kms = KmsBridge.open(props);
+        SubjectKeyRegistry subjects = KeyRegistries.openSubjects(registry, Map.of())) {
+      List<SubjectKey> stored = new ArrayList<>();
+      subjects.forEachStoredKey(stored::add);
+      assertThat(stored).hasSize(30);
+      for (SubjectKey k : stored) {
+        assertThat(k.wrapped().masterKeyVersion()).isEqualTo("3");
+        try (DataKey dek = KmsCalls.await(kms.unwrap(k.wrapped()))) {
+          assertThat(fingerprint(dek)).isEqualTo(subjectDeks.get(k.subject()));
+        }
+      }
     }
 
     List<String> audit = Files.readAllLines(dir.resolve("admin-audit.jsonl"));

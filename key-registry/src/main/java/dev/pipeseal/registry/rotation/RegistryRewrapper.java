@@ -8,6 +8,8 @@ import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryConflictException;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.kms.registry.RegistryRecord;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry.KeyRewrapResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,6 +48,7 @@ public final class RegistryRewrapper {
   private long rewrapped;
   private long failed;
   private long skipped;
+  private SubjectKeyRegistry subjects;
 
   /**
    * @param keyFilter only records of this master key, or null for all
@@ -66,6 +69,15 @@ public final class RegistryRewrapper {
     this.problems = problems;
   }
 
+  /**
+   * Also rewraps the subject keys of the registry's crypto-shredding area, after the records: a
+   * master key version they still use could otherwise never be retired.
+   */
+  public RegistryRewrapper withSubjects(SubjectKeyRegistry subjects) {
+    this.subjects = subjects;
+    return this;
+  }
+
   /** Scans the whole registry once; safe to rerun (only stale records are touched). */
   public RewrapReport run() {
     Iterator<KeyId> ids = registry.ids().iterator();
@@ -73,7 +85,30 @@ public final class RegistryRewrapper {
       visit(ids.next());
     }
     flush();
-    return new RewrapReport(scanned, current, stale, rewrapped, failed, skipped, staleByKey);
+    KeyRewrapResult subjectKeys =
+        subjects == null
+            ? null
+            : subjects.rewrapKeys(this::staleSubjectKey, this::rewrapAll, dryRun, problems);
+    return new RewrapReport(
+        scanned, current, stale, rewrapped, failed, skipped, staleByKey, subjectKeys);
+  }
+
+  /** Throws a {@link KmsException} when the current version cannot be learnt: that bucket fails. */
+  private boolean staleSubjectKey(WrappedKey w) {
+    return (keyFilter == null || keyFilter.equals(w.masterKeyName()))
+        && kms.providerId().equals(w.provider())
+        && !currentVersion(w.masterKeyName()).equals(w.masterKeyVersion());
+  }
+
+  private List<WrappedKey> rewrapAll(List<WrappedKey> keys) {
+    List<WrappedKey> out = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i += batchSize) {
+      out.addAll(
+          await(
+              kms.rewrapAll(keys.subList(i, Math.min(keys.size(), i + batchSize)))
+                  .toCompletableFuture()));
+    }
+    return out;
   }
 
   private void visit(KeyId id) {

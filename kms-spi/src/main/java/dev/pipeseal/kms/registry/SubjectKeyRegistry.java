@@ -2,9 +2,13 @@ package dev.pipeseal.kms.registry;
 
 import dev.pipeseal.kms.WrappedKey;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Per-subject data keys (crypto-shredding): values about one subject are encrypted under that
@@ -47,8 +51,40 @@ public interface SubjectKeyRegistry extends AutoCloseable {
    */
   int compact();
 
+  /**
+   * Hands every wrapped key stored in the subject area to {@code action}, file by file: a key
+   * stored twice (a rewrite interrupted before it deleted the files it replaced) is handed over
+   * twice, so what still references an old master key version is never undercounted.
+   */
+  void forEachStoredKey(Consumer<SubjectKey> action);
+
+  /**
+   * Replaces stored wrappings, bucket by bucket: every bucket holding a key that {@code stale}
+   * selects is rewritten as one segment with those keys replaced by {@code rewrap}'s output (same
+   * order, same DEKs), then the files it replaces are deleted, as {@link #compact} does. A bucket
+   * whose {@code rewrap} call throws is left as it was and reported to {@code problems}; the run
+   * goes on, and a rerun picks up exactly what is still stale.
+   *
+   * @param dryRun only count
+   */
+  KeyRewrapResult rewrapKeys(
+      Predicate<WrappedKey> stale,
+      UnaryOperator<List<WrappedKey>> rewrap,
+      boolean dryRun,
+      Consumer<String> problems);
+
   @Override
   void close();
+
+  /**
+   * What {@link #rewrapKeys} did.
+   *
+   * @param keys distinct keys looked at (of subjects not erased)
+   * @param stale of those, the ones {@code stale} selected
+   * @param rewrapped keys written back rewrapped
+   * @param failed stale keys left as they were (their bucket failed)
+   */
+  record KeyRewrapResult(long keys, long stale, long rewrapped, long failed) {}
 
   /**
    * What {@link #shred} did.
