@@ -226,18 +226,34 @@ public final class EnvelopeEncryptor implements AutoCloseable {
       throw new IllegalArgumentException("countBlock must be positive: " + countBlock);
     }
     ensureOpen();
-    return new Writer(countBlock);
+    return new Writer(countBlock, CallerNonceGcm.newSession());
+  }
+
+  /**
+   * As {@link #writer(int)}, sealing through the caller's {@code session} instead of a cipher of
+   * its own: a task that keeps writers for many keys (one per data subject) shares one cipher among
+   * them, so a writer costs a few hundred bytes and no {@code Cipher.getInstance}. The session is
+   * not thread-safe; the writers sharing it must stay on its thread.
+   */
+  public Writer writer(int countBlock, CallerNonceGcm.Session session) {
+    if (countBlock < 1) {
+      throw new IllegalArgumentException("countBlock must be positive: " + countBlock);
+    }
+    Objects.requireNonNull(session, "session");
+    ensureOpen();
+    return new Writer(countBlock, session);
   }
 
   /** See {@link #writer(int)}. */
   public final class Writer {
     private final Thread owner = Thread.currentThread();
-    private final WriterState st = new WriterState(CallerNonceGcm.newSession());
+    private final WriterState st;
     private final int countBlock;
     private long permits;
 
-    private Writer(int countBlock) {
+    private Writer(int countBlock, CallerNonceGcm.Session session) {
       this.countBlock = countBlock;
+      this.st = new WriterState(session);
     }
 
     /** Encrypts {@code in[off, off+len)} into a new envelope. */
