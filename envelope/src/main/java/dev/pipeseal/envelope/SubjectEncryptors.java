@@ -12,6 +12,7 @@ import dev.pipeseal.kms.registry.SubjectHash;
 import dev.pipeseal.kms.registry.SubjectKey;
 import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -41,6 +42,14 @@ public final class SubjectEncryptors implements AutoCloseable {
   private final LongSupplier nanoTime;
   private final Map<Slot, Entry> map;
   private boolean closed;
+  private boolean rechecking;
+  private long lastRecheck;
+
+  /** Idle writer streams kept per subject (one per task that may meet it at once). */
+  static final int MAX_IDLE_WRITERS = 2;
+
+  /** Most expired entries rechecked in one registry call. */
+  static final int MAX_RECHECK = 1 << 18;
 
   private record Slot(SubjectHash subject, Algorithm algorithm) {}
 
@@ -50,6 +59,9 @@ public final class SubjectEncryptors implements AutoCloseable {
     final EnvelopeEncryptor encryptor;
     final KeyReference reference;
     final AtomicInteger refs = new AtomicInteger(1);
+    // Writer streams no lease holds: the next task takes one over (resume) with its cipher,
+    // subkey and counter, instead of a new cipher and a new nonce prefix.
+    private final ArrayDeque<EnvelopeEncryptor.Writer> idle = new ArrayDeque<>(1);
     long expiresAt;
 
     Entry(SubjectKey key, EnvelopeEncryptor encryptor, KeyReference reference, long expiresAt) {
@@ -74,6 +86,25 @@ public final class SubjectEncryptors implements AutoCloseable {
     void release() {
       if (refs.decrementAndGet() == 0) {
         encryptor.close();
+        synchronized (idle) {
+          idle.clear();
+        }
+      }
+    }
+
+    EnvelopeEncryptor.Writer takeWriter(int countBlock) {
+      EnvelopeEncryptor.Writer w;
+      synchronized (idle) {
+        w = idle.pollFirst();
+      }
+      return w == null ? encryptor.writer(countBlock) : w.resume();
+    }
+
+    void giveBack(EnvelopeEncryptor.Writer w) {
+      synchronized (idle) {
+        if (refs.get() > 0 && idle.size() < MAX_IDLE_WRITERS) {
+          idle.addFirst(w);
+        }
       }
     }
   }
@@ -84,6 +115,7 @@ public final class SubjectEncryptors implements AutoCloseable {
    */
   public static final class Lease implements AutoCloseable {
     private final Entry entry;
+    private EnvelopeEncryptor.Writer writer;
     private boolean closed;
 
     private Lease(Entry entry) {
@@ -103,10 +135,27 @@ public final class SubjectEncryptors implements AutoCloseable {
       return entry.key;
     }
 
+    /**
+     * This lease's writer stream, bound to the calling thread: a stream a finished lease gave back
+     * if there is one (so a subject met by task after task keeps one cipher and nonce prefix), else
+     * a new one. {@code countBlock} applies to a new stream only. Returned to the subject's entry
+     * when this lease closes; do not use it after.
+     */
+    public EnvelopeEncryptor.Writer writer(int countBlock) {
+      if (writer == null) {
+        writer = entry.takeWriter(countBlock);
+      }
+      return writer;
+    }
+
     @Override
     public void close() {
       if (!closed) {
         closed = true;
+        if (writer != null) {
+          entry.giveBack(writer);
+          writer = null;
+        }
         entry.release();
       }
     }
@@ -130,6 +179,7 @@ public final class SubjectEncryptors implements AutoCloseable {
     this.maxEntries = maxEntries;
     this.ttlNanos = ttl.toNanos();
     this.nanoTime = nanoTime;
+    this.lastRecheck = nanoTime.getAsLong() - ttlNanos;
     this.map =
         new LinkedHashMap<>(1024, 0.75f, true) {
           private static final long serialVersionUID = 1L;
@@ -187,6 +237,9 @@ public final class SubjectEncryptors implements AutoCloseable {
     if (missing.isEmpty()) {
       return out;
     }
+    if (!stale.isEmpty()) {
+      recheckExpired(now, algorithm, masterKey, stale.keySet());
+    }
     try {
       Map<SubjectHash, SubjectKey> found =
           subjects.keysFor(missing, () -> generate(Objects.requireNonNull(masterKey, "masterKey")));
@@ -207,6 +260,62 @@ public final class SubjectEncryptors implements AutoCloseable {
     } catch (RuntimeException e) {
       out.values().forEach(Lease::close);
       throw e;
+    }
+  }
+
+  /**
+   * Entries opened together expire together: rather than ask the registry about each as it is next
+   * used (a bucket read per subject, as the registry's cache expired with them), ask about all
+   * expired entries in one {@link SubjectKeyRegistry#keysFor} call, which reads each touched bucket
+   * once. Confirmed entries live another ttl; shredded or replaced ones are dropped.
+   */
+  private void recheckExpired(
+      long now, Algorithm algorithm, String masterKey, Collection<SubjectHash> asked) {
+    List<SubjectHash> expired = new ArrayList<>();
+    Map<SubjectHash, Entry> entries = new java.util.HashMap<>();
+    synchronized (map) {
+      if (rechecking || now - lastRecheck < ttlNanos / 4) {
+        return;
+      }
+      rechecking = true;
+      for (Map.Entry<Slot, Entry> e : map.entrySet()) {
+        if (e.getKey().algorithm() == algorithm
+            && now - e.getValue().expiresAt >= 0
+            && !asked.contains(e.getKey().subject())
+            && expired.size() < MAX_RECHECK) {
+          expired.add(e.getKey().subject());
+          entries.put(e.getKey().subject(), e.getValue());
+        }
+      }
+    }
+    try {
+      if (expired.isEmpty()) {
+        return;
+      }
+      Map<SubjectHash, SubjectKey> found =
+          subjects.keysFor(expired, () -> generate(Objects.requireNonNull(masterKey, "masterKey")));
+      long expires = nanoTime.getAsLong() + ttlNanos;
+      synchronized (map) {
+        for (SubjectHash s : expired) {
+          Slot slot = new Slot(s, algorithm);
+          Entry e = entries.get(s);
+          if (map.get(slot) != e) {
+            continue; // replaced or evicted meanwhile
+          }
+          SubjectKey k = found.get(s);
+          if (k != null && k.dekId() == e.key.dekId()) {
+            e.expiresAt = expires;
+          } else {
+            map.remove(slot);
+            e.release();
+          }
+        }
+      }
+    } finally {
+      synchronized (map) {
+        rechecking = false;
+        lastRecheck = nanoTime.getAsLong();
+      }
     }
   }
 

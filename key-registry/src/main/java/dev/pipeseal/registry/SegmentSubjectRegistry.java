@@ -57,9 +57,6 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
    */
   static final int PUBLISH_THREADS = 8;
 
-  /** A bucket read is cached whole when it holds at most this fraction of the cache's size. */
-  static final int PREFETCH_FRACTION = 64;
-
   private static final int MAX_READ_ATTEMPTS = 8;
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -326,13 +323,14 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
   }
 
   /**
-   * Caches every subject of a bucket just read, when the bucket is small next to the cache: a task
-   * meeting many subjects then reads each bucket once, not once per subject. Larger buckets (many
-   * millions of subjects in all) would push useful entries out, so only the asked-for subjects are
-   * cached from them.
+   * Caches every subject of a bucket just read when the cache could hold half of all buckets at
+   * this size: a task meeting many subjects of a modest registry then reads each bucket once, not
+   * once per subject. For larger registries a whole bucket would mostly push out entries still in
+   * use, so only the asked-for subjects are cached.
    */
   private void cacheBucket(Bucket b) {
-    if (cache.enabled() && b.subjects().size() <= cache.capacity() / PREFETCH_FRACTION) {
+    if (cache.enabled()
+        && (long) b.subjects().size() * SubjectSegment.BUCKETS / 2 <= cache.capacity()) {
       b.subjects().forEach(cache::put);
     }
   }

@@ -250,10 +250,31 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     private final WriterState st;
     private final int countBlock;
     private long permits;
+    private volatile boolean moved;
 
     private Writer(int countBlock, CallerNonceGcm.Session session) {
       this.countBlock = countBlock;
       this.st = new WriterState(session);
+    }
+
+    private Writer(Writer from) {
+      this.countBlock = from.countBlock;
+      this.st = from.st;
+      this.permits = from.permits;
+    }
+
+    /**
+     * This stream, continued on the calling thread: a pool of writers handed from one task to the
+     * next (each holding it exclusively) keeps its cipher, subkey and counter instead of setting up
+     * new ones. This writer is retired: using it again fails, so two threads never seal with one
+     * nonce stream. The caller must hold this writer exclusively (a pool's checkout).
+     */
+    public Writer resume() {
+      if (moved) {
+        throw new IllegalStateException("this writer was already handed to another thread");
+      }
+      moved = true;
+      return new Writer(this);
     }
 
     /** Encrypts {@code in[off, off+len)} into a new envelope. */
@@ -268,6 +289,9 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
       if (Thread.currentThread() != owner) {
         return EnvelopeEncryptor.this.encrypt(in, off, len, context, out, outOff);
+      }
+      if (moved) {
+        throw new IllegalStateException("this writer was handed to another thread (resume)");
       }
       ensureOpen();
       if (permits == 0) {

@@ -42,6 +42,35 @@ class WriterReaderTest {
   }
 
   @Test
+  void aResumedWriterContinuesItsNonceStreamOnAnotherThreadAndRetiresTheOldOne() throws Exception {
+    try (DataKey key = DataKey.generate();
+        EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF);
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      EnvelopeEncryptor.Writer first = enc.writer(4);
+      byte[] pt = {1, 2, 3};
+      byte[] a = first.encrypt(pt, 0, pt.length, CTX);
+      byte[][] fromOther = new byte[1][];
+      Thread t =
+          new Thread(
+              () -> {
+                EnvelopeEncryptor.Writer next = first.resume();
+                fromOther[0] = next.encrypt(pt, 0, pt.length, CTX);
+              });
+      t.start();
+      t.join();
+      byte[] b = fromOther[0];
+      // Same stream: same nonce prefix, next counter; both open.
+      assertThat(Arrays.copyOfRange(b, 12, 32)).isEqualTo(Arrays.copyOfRange(a, 12, 32));
+      assertThat(Arrays.copyOfRange(b, 32, 36)).isNotEqualTo(Arrays.copyOfRange(a, 32, 36));
+      assertThat(dec.decrypt(a, CTX)).containsExactly(pt);
+      assertThat(dec.decrypt(b, CTX)).containsExactly(pt);
+      assertThatThrownBy(() -> first.encrypt(pt, 0, pt.length, CTX))
+          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(first::resume).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
   void writersOfManyKeysShareOneSessionAndEachValueOpensOnlyUnderItsOwnKey() {
     CallerNonceGcm.Session session = CallerNonceGcm.newSession();
     List<DataKey> keys = List.of(DataKey.generate(), DataKey.generate(), DataKey.generate());

@@ -86,8 +86,11 @@ public record PipesealSparkConfig(
           Integer.MAX_VALUE,
           "Distinct data keys one task keeps open while decrypting.");
 
-  /** Bytes one open subject costs, roughly: its executor-wide encryptor plus a task's writer. */
-  static final long BYTES_PER_OPEN_SUBJECT = 2048;
+  /**
+   * Bytes one open subject costs, roughly: its executor-wide encryptor (with an AES key schedule)
+   * plus a writer stream with its own GCM cipher.
+   */
+  static final long BYTES_PER_OPEN_SUBJECT = 4096;
 
   /** Most subjects kept open when sized automatically. */
   static final int MAX_AUTO_OPEN_SUBJECTS = 1 << 20;
@@ -100,7 +103,7 @@ public record PipesealSparkConfig(
           Integer.MAX_VALUE,
           "Data subjects whose keys an executor keeps open for pipeseal_encrypt_subject (shared"
               + " by its tasks; each task also keeps this many subjects' writers); 0 sizes it"
-              + " from the heap: 1/16 of the maximum heap at about 2 KiB per subject, at most"
+              + " from the heap: 1/8 of the maximum heap at about 4 KiB per subject, at most"
               + " 1048576 (131072 with a 4 GiB heap).");
 
   /** Every Spark property, relative to {@value #PREFIX}. */
@@ -220,7 +223,7 @@ public record PipesealSparkConfig(
     } catch (KmsConfigException e) {
       throw new PipesealConfigException(e.getMessage(), e);
     }
-    long auto = maxHeapBytes / 16 / BYTES_PER_OPEN_SUBJECT;
+    long auto = maxHeapBytes / 8 / BYTES_PER_OPEN_SUBJECT;
     return (int) Math.max(1024, Math.min(MAX_AUTO_OPEN_SUBJECTS, auto));
   }
 

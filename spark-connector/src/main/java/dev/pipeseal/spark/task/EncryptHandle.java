@@ -1,7 +1,6 @@
 package dev.pipeseal.spark.task;
 
 import dev.pipeseal.crypto.PipesealCryptoException;
-import dev.pipeseal.crypto.aead.CallerNonceGcm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.key.DataKey;
@@ -68,18 +67,16 @@ public final class EncryptHandle implements AutoCloseable {
   }
 
   private EncryptHandle(
-      EncryptSpec spec,
-      ValueType type,
-      SubjectEncryptors.Lease lease,
-      CallerNonceGcm.Session session,
-      Scratch scratch) {
+      EncryptSpec spec, ValueType type, SubjectEncryptors.Lease lease, Scratch scratch) {
     this.spec = spec;
     this.type = type;
     this.release = lease::close;
     this.context = EnvelopeContext.of(spec.context());
     // Subjects' writers count in small blocks: a task may hold a hundred thousand of them, and
-    // permits a writer never uses only make the key's limit stricter.
-    this.writer = lease.encryptor().writer(SUBJECT_PERMITS, session);
+    // permits a writer never uses only make the key's limit stricter. The stream (with its own
+    // cipher, so rows of alternating subjects do not re-key one cipher per value) is usually one
+    // an earlier task of this executor gave back.
+    this.writer = lease.writer(SUBJECT_PERMITS);
     this.scratch = scratch;
   }
 
@@ -102,17 +99,12 @@ public final class EncryptHandle implements AutoCloseable {
   }
 
   /**
-   * A handle sealing under a subject's leased encryptor through the task's {@code session} and
-   * {@code scratch}; closing it returns the lease. Not tied to the task: {@link
-   * SubjectEncryptHandle} owns it.
+   * A handle sealing with a subject's lease (its writer stream) and the task's {@code scratch};
+   * closing it closes the lease. Not tied to the task: {@link SubjectEncryptHandle} owns it.
    */
   static EncryptHandle forLease(
-      EncryptSpec spec,
-      ValueType type,
-      SubjectEncryptors.Lease lease,
-      CallerNonceGcm.Session session,
-      Scratch scratch) {
-    return new EncryptHandle(spec, type, lease, session, scratch);
+      EncryptSpec spec, ValueType type, SubjectEncryptors.Lease lease, Scratch scratch) {
+    return new EncryptHandle(spec, type, lease, scratch);
   }
 
   public byte[] encrypt(UTF8String v) {

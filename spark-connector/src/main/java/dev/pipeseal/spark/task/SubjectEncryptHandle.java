@@ -1,7 +1,6 @@
 package dev.pipeseal.spark.task;
 
 import dev.pipeseal.crypto.PipesealCryptoException;
-import dev.pipeseal.crypto.aead.CallerNonceGcm;
 import dev.pipeseal.envelope.SubjectEncryptors;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.audit.AuditContext;
@@ -23,15 +22,14 @@ import org.apache.spark.unsafe.types.UTF8String;
  * keys erases the value.
  *
  * <p>Keeps an LRU of open subject writers ({@code spark.pipeseal.subject.open-keys}, sized from the
- * heap by default), so a subject seen again in the task costs a map lookup. A writer is cheap: all
- * of them seal through one cipher session of this task, and each leases its subject's encryptor
- * from the executor's {@link SubjectEncryptors}, which keeps the unwrapped key and XAES state open
- * across tasks. So a subject new to the task but open in the executor costs a keyed hash, a map
- * lookup and a fresh nonce prefix; only a subject new to the executor costs a registry read (one
- * per bucket: the registry caches the whole bucket it reads) and an unwrap. A subject seen for the
- * first time anywhere gets its key created in the registry (one small published file); backfills of
- * many new subjects create them in batches first ({@code Pipeseal.prepareSubjectKeys},
- * docs/spark.md). One per task, not thread-safe.
+ * heap by default), so a subject seen again in the task costs a map lookup. Each writer leases its
+ * subject from the executor's {@link SubjectEncryptors}, which keeps the unwrapped key, XAES state
+ * and idle writer streams (each with its own cipher) open across tasks. So a subject new to the
+ * task but open in the executor costs a keyed hash and a map lookup, and takes over the stream an
+ * earlier task gave back; only a subject new to the executor costs a registry read and an unwrap. A
+ * subject seen for the first time anywhere gets its key created in the registry (one small
+ * published file); backfills of many new subjects should create the keys in batches first
+ * (docs/spark.md). One per task, not thread-safe.
  */
 public final class SubjectEncryptHandle implements AutoCloseable {
   private final EncryptSpec spec;
@@ -39,7 +37,6 @@ public final class SubjectEncryptHandle implements AutoCloseable {
   private final DataType valueType;
   private final SubjectHasher hasher;
   private final SubjectEncryptors encryptors;
-  private final CallerNonceGcm.Session session = CallerNonceGcm.newSession();
   private final EncryptHandle.Scratch scratch = new EncryptHandle.Scratch();
   private final LinkedHashMap<UTF8String, EncryptHandle> open;
 
@@ -113,7 +110,7 @@ public final class SubjectEncryptHandle implements AutoCloseable {
       SubjectEncryptors.Lease lease =
           encryptors.lease(hash, spec.key().algorithm(), spec.key().masterKey());
       try {
-        return EncryptHandle.forLease(spec, type, lease, session, scratch);
+        return EncryptHandle.forLease(spec, type, lease, scratch);
       } catch (RuntimeException e) {
         lease.close();
         throw e;
