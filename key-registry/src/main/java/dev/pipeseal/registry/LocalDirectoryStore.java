@@ -175,10 +175,14 @@ final class LocalDirectoryStore implements RegistryStore {
     int removed = 0;
     try (Stream<Path> files = Files.walk(keys, 3)) {
       for (Path p : (Iterable<Path>) files::iterator) {
-        if (RegistryLayout.isTemporary(p.getFileName().toString())
-            && Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)
-            && Files.deleteIfExists(p)) {
-          removed++;
+        try {
+          if (RegistryLayout.isTemporary(p.getFileName().toString())
+              && Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)
+              && Files.deleteIfExists(p)) {
+            removed++;
+          }
+        } catch (NoSuchFileException e) {
+          // A writer published (renamed) its temporary between the listing and this look: fine.
         }
       }
     }

@@ -36,6 +36,10 @@ final class RecordCache<K, V> {
         };
   }
 
+  int capacity() {
+    return maxEntries;
+  }
+
   boolean enabled() {
     return maxEntries > 0;
   }

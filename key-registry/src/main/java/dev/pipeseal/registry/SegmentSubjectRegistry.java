@@ -23,7 +23,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -44,6 +51,15 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
   /** Past this many files, a writer compacts the bucket it just added to. */
   static final int COMPACT_AT = 16;
 
+  /** Batches touching at least this many buckets read and publish them in parallel. */
+  static final int PARALLEL_FROM = 16;
+
+  /**
+   * Threads of one large batch: publishing is bound by {@code fsync} latency, not CPU, so a few
+   * files in flight at once multiply throughput on local disks and object stores alike.
+   */
+  static final int PUBLISH_THREADS = 8;
+
   private static final int MAX_READ_ATTEMPTS = 8;
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -51,7 +67,10 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
   interface Steps {
     Steps NONE = step -> {};
 
-    /** Called after {@code step} ("published", "deleted") completed. */
+    /**
+     * Called after {@code step} completed: "batch-read" (a batch read its buckets), "shred-read" (a
+     * shred read the bucket it rewrites), "published", "deleted".
+     */
     void after(String step) throws IOException;
   }
 
@@ -140,7 +159,9 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
     if (cached != null) {
       return cached;
     }
-    SubjectState s = readBucket(SubjectSegment.bucket(subject)).subjects().get(subject);
+    Bucket b = readBucket(SubjectSegment.bucket(subject));
+    cacheBucket(b);
+    SubjectState s = b.subjects().get(subject);
     if (s != null) {
       cache.put(subject, s);
     }
@@ -163,6 +184,11 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
       throw new SubjectErasedException(location(), subject, s.erasedAt());
     }
     return s.keys().stream().filter(k -> k.dekId() == dekId).findFirst();
+  }
+
+  /** The subject's state as stored now, bypassing the cache; null if unknown. For tests. */
+  SubjectState stateOf(SubjectHash subject) {
+    return readBucket(SubjectSegment.bucket(subject)).subjects().get(subject);
   }
 
   @Override
@@ -189,7 +215,7 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
   public Map<SubjectHash, SubjectKey> keysFor(
       Collection<SubjectHash> subjects, Supplier<WrappedKey> generate) {
     Map<SubjectHash, SubjectKey> out = new LinkedHashMap<>();
-    Map<Integer, List<SubjectHash>> missing = new HashMap<>();
+    Map<Integer, List<SubjectHash>> missing = new TreeMap<>();
     for (SubjectHash s : new LinkedHashSet<>(subjects)) {
       SubjectState cached = cache.get(s);
       if (cached != null && cached.erasedAt() == null && !cached.keys().isEmpty()) {
@@ -198,11 +224,21 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
         missing.computeIfAbsent(SubjectSegment.bucket(s), b -> new ArrayList<>()).add(s);
       }
     }
-    for (Map.Entry<Integer, List<SubjectHash>> m : missing.entrySet()) {
-      int bucket = m.getKey();
-      Bucket current = readBucket(bucket);
-      List<Entry> created = new ArrayList<>();
-      for (SubjectHash s : m.getValue()) {
+    if (missing.isEmpty()) {
+      return out;
+    }
+    List<Integer> buckets = new ArrayList<>(missing.keySet());
+    // 1. Read every touched bucket once (in parallel: on a file system this is I/O wait).
+    Map<Integer, Bucket> read = new ConcurrentHashMap<>();
+    forEachBucket(buckets, b -> read.put(b, readBucket(b)));
+    after("batch-read");
+    // 2. Keys for the subjects no bucket knows, made on the caller's thread (the generator may
+    // rely on thread-bound state, such as the audit context).
+    Map<Integer, List<Entry>> created = new TreeMap<>();
+    for (int bucket : buckets) {
+      Bucket current = read.get(bucket);
+      cacheBucket(current);
+      for (SubjectHash s : missing.get(bucket)) {
         SubjectState st = current.subjects().get(s);
         if (st != null) {
           cache.put(s, st);
@@ -212,30 +248,141 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
           continue;
         }
         SubjectKey k = new SubjectKey(s, RANDOM.nextLong(), now(), generate.get());
-        created.add(Entry.key(k));
+        created.computeIfAbsent(bucket, x -> new ArrayList<>()).add(Entry.key(k));
       }
-      if (created.isEmpty()) {
-        continue;
-      }
-      String published = publish(bucket, created);
-      Set<String> expected = new HashSet<>(current.files());
-      expected.add(published);
-      Bucket after = settle(bucket, expected);
-      for (Entry e : created) {
-        SubjectState now = after == null ? null : after.subjects().get(e.subject());
-        if (now != null && now.erasedAt() != null) {
-          // Shredded while this key was made: the erasure wins and the key was dropped.
-          cache.put(e.subject(), new SubjectState(List.of(), now.erasedAt()));
-          continue;
-        }
-        cache.put(e.subject(), new SubjectState(List.of(e.key()), null));
+    }
+    // 3. One segment per bucket, each published atomically, then checked against shreds that
+    // raced it (below); keys of subjects erased meanwhile are dropped, never handed out.
+    Map<Integer, List<Entry>> kept = new ConcurrentHashMap<>();
+    forEachBucket(
+        new ArrayList<>(created.keySet()),
+        bucket -> kept.put(bucket, publishChecked(bucket, read.get(bucket), created.get(bucket))));
+    for (List<Entry> entries : kept.values()) {
+      for (Entry e : entries) {
         out.put(e.subject(), e.key());
-      }
-      if (current.files().size() + 1 >= COMPACT_AT) {
-        compactBucket(bucket, null);
       }
     }
     return out;
+  }
+
+  /**
+   * Publishes {@code created} in {@code bucket} and returns the entries still valid. A shred of one
+   * of these subjects that read the bucket before this publish does not see the new key, so its
+   * rewrite would leave it behind; such a shred published a file this writer has not read. So: list
+   * the bucket again, and if any file appeared besides ours, read it, drop the keys of subjects now
+   * erased (compacting the bucket, which deletes them from storage), and hand out only the rest. A
+   * shred that reads the bucket after this publish sees the key and destroys it itself, and
+   * rechecks its bucket once more after deleting (see {@link #shred}).
+   */
+  private List<Entry> publishChecked(int bucket, Bucket before, List<Entry> created) {
+    String mine = publish(bucket, created);
+    Set<String> known = new HashSet<>(before.files());
+    known.add(mine);
+    List<Entry> valid = created;
+    boolean compact = before.files().size() + 1 >= COMPACT_AT;
+    List<String> listed = listSegments(bucket);
+    if (!known.containsAll(listed) || !listed.contains(mine)) {
+      Bucket now = readBucket(bucket);
+      valid = new ArrayList<>();
+      for (Entry e : created) {
+        SubjectState st = now.subjects().get(e.subject());
+        if (st != null && st.erasedAt() != null) {
+          compact = true; // deletes the key we just published
+          cache.put(e.subject(), st);
+        } else {
+          valid.add(e);
+        }
+      }
+    }
+    for (Entry e : valid) {
+      cache.putUnless(
+          e.subject(),
+          new SubjectState(List.of(e.key()), null),
+          (old, neu) -> old.erasedAt() != null);
+    }
+    if (compact) {
+      compactBucket(bucket, null);
+    }
+    return valid;
+  }
+
+  private List<String> listSegments(int bucket) {
+    try {
+      List<String> files = new ArrayList<>();
+      for (String f : store.listFiles(dir(bucket))) {
+        if (f.endsWith(SUFFIX)) {
+          files.add(f);
+        }
+      }
+      return files;
+    } catch (IOException e) {
+      throw new RegistryException(location(), null, "cannot list subject bucket " + dir(bucket), e);
+    }
+  }
+
+  private void after(String step) {
+    try {
+      steps.after(step);
+    } catch (IOException e) {
+      throw new RegistryException(location(), null, "interrupted after " + step, e);
+    }
+  }
+
+  /**
+   * Caches every subject of a bucket just read when the cache could hold half of all buckets at
+   * this size: a task meeting many subjects of a modest registry then reads each bucket once, not
+   * once per subject. For larger registries a whole bucket would mostly push out entries still in
+   * use, so only the asked-for subjects are cached.
+   */
+  private void cacheBucket(Bucket b) {
+    if (cache.enabled()
+        && (long) b.subjects().size() * SubjectSegment.BUCKETS / 2 <= cache.capacity()) {
+      b.subjects().forEach(cache::put);
+    }
+  }
+
+  /** Runs {@code task} for each bucket; batches touching many buckets use a few threads. */
+  private void forEachBucket(List<Integer> buckets, IntConsumer task) {
+    if (buckets.size() < PARALLEL_FROM) {
+      buckets.forEach(task::accept);
+      return;
+    }
+    int threads = Math.min(PUBLISH_THREADS, buckets.size());
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "pipeseal-subject-buckets");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int bucket : buckets) {
+        futures.add(pool.submit(() -> task.accept(bucket)));
+      }
+      RuntimeException failure = null;
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            failure =
+                e.getCause() instanceof RuntimeException re
+                    ? re
+                    : new RegistryException(location(), null, "subject batch failed", e.getCause());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new RegistryException(location(), null, "interrupted", e);
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private String publish(int bucket, List<Entry> entries) {
@@ -279,6 +426,17 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
     // An interrupted shred may have left the erased mark beside files it meant to delete: finish.
     if (!alreadyErased || keys > 0 || before.files().size() > 1) {
       removed = compactBucket(bucket, subject);
+      // A batch that read the bucket before our rewrite may have published a key for this
+      // subject since (it checks for us too, see publishChecked): look once more, and rewrite
+      // again while any key of the erased subject is still stored.
+      for (int attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
+        SubjectState after = readBucket(bucket).subjects().get(subject);
+        if (after == null || after.keys().isEmpty()) {
+          break;
+        }
+        keys += after.keys().size();
+        removed += compactBucket(bucket, null);
+      }
     }
     cache.remove(subject);
     return new ShredResult(subject, keys, alreadyErased, removed);
@@ -375,6 +533,9 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
       return new Rewrite(null, 0); // already one file holding nothing to drop
     }
     try {
+      if (erase != null) {
+        steps.after("shred-read");
+      }
       String published = publish(bucket, entries);
       steps.after("published");
       int removed = 0;

@@ -24,9 +24,13 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -186,6 +190,106 @@ class SubjectKeyRegistryTest {
         if (!s.equals(victim)) {
           assertThat(reader.key(s, keys.get(s).dekId())).contains(keys.get(s));
         }
+      }
+    }
+  }
+
+  @Test
+  void aBatchCreatesManySubjectsWithOneFilePerTouchedBucket() throws IOException {
+    List<SubjectHash> all = subjects(5000);
+    Map<SubjectHash, SubjectKey> keys;
+    try (SubjectKeyRegistry registry = open("local")) {
+      keys = registry.keysFor(all, GENERATE);
+    }
+    assertThat(keys).hasSize(5000);
+    Set<Integer> touched = new HashSet<>();
+    all.forEach(s -> touched.add(SubjectSegment.bucket(s)));
+    try (Stream<Path> files = Files.walk(dir.resolve("subjects"))) {
+      assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(touched.size());
+    }
+    try (SubjectKeyRegistry other = open("hadoop")) {
+      for (SubjectHash s : all) {
+        assertThat(other.key(s, keys.get(s).dekId())).contains(keys.get(s));
+      }
+      // A second batch with new and old subjects: old ones come back unchanged, new ones added.
+      List<SubjectHash> more = new ArrayList<>(all.subList(0, 100));
+      for (int i = 0; i < 100; i++) {
+        more.add(HASHER.hash("later-" + i));
+      }
+      Map<SubjectHash, SubjectKey> again = other.keysFor(more, GENERATE);
+      assertThat(again).hasSize(200);
+      for (SubjectHash s : all.subList(0, 100)) {
+        assertThat(again.get(s)).isEqualTo(keys.get(s));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"batch-read", "shred-read"})
+  void aShredRacingABatchOfItsSubjectWins(String raceAt) throws IOException {
+    List<SubjectHash> batch = subjects(40);
+    SubjectHash victim = batch.get(5);
+    List<SubjectHash> others = new ArrayList<>(batch);
+    others.remove(victim);
+    AtomicBoolean raced = new AtomicBoolean();
+    Map<SubjectHash, SubjectKey> keys = new HashMap<>();
+    if (raceAt.equals("batch-read")) {
+      // The batch has read the victim's bucket (no key, not erased) when another process shreds
+      // the victim; the batch then publishes a key for it, and must notice the shred.
+      SegmentSubjectRegistry writer =
+          new SegmentSubjectRegistry(
+              new LocalDirectoryStore(dir),
+              1000,
+              Duration.ofMinutes(1),
+              step -> {
+                if (step.equals("batch-read") && raced.compareAndSet(false, true)) {
+                  try (SubjectKeyRegistry shredder = open("local")) {
+                    shredder.shred(victim);
+                  }
+                }
+              });
+      keys.putAll(writer.keysFor(batch, GENERATE));
+      writer.close();
+      // The shred came first: the batch hands out no key for the victim.
+      assertThat(keys).doesNotContainKey(victim);
+    } else {
+      // The shred has read the bucket when a batch (another process) publishes a key for the
+      // victim and returns; the shred's rewrite does not hold that key, so its recheck must find
+      // the new file and destroy the key.
+      SegmentSubjectRegistry shredder =
+          new SegmentSubjectRegistry(
+              new LocalDirectoryStore(dir),
+              1000,
+              Duration.ofMinutes(1),
+              step -> {
+                if (step.equals("shred-read") && raced.compareAndSet(false, true)) {
+                  try (SubjectKeyRegistry w = open("local")) {
+                    keys.putAll(w.keysFor(batch, GENERATE));
+                  }
+                }
+              });
+      SubjectKeyRegistry.ShredResult r = shredder.shred(victim);
+      shredder.close();
+      // The batch came first: it got a key, which the shred then destroyed.
+      assertThat(keys).containsKey(victim);
+      assertThat(r.keysDestroyed()).isEqualTo(1);
+      assertThat(stored(keys.get(victim).wrapped().bytes())).isFalse();
+      keys.remove(victim);
+    }
+    assertThat(raced).isTrue();
+    // Either way the shred wins: the victim reads as erased everywhere, no wrapped key of it is
+    // left in storage, no key is made for it again; the batch's other subjects kept theirs.
+    assertThat(keys.keySet()).containsExactlyInAnyOrderElementsOf(others);
+    try (SubjectKeyRegistry reader = open("local")) {
+      assertThat(reader.erased(victim)).isTrue();
+      assertThat(reader.keysFor(List.of(victim), GENERATE)).isEmpty();
+      SegmentSubjectRegistry raw =
+          new SegmentSubjectRegistry(
+              new LocalDirectoryStore(dir), 0, Duration.ZERO, SegmentSubjectRegistry.Steps.NONE);
+      assertThat(raw.stateOf(victim).keys()).isEmpty();
+      assertThat(raw.stateOf(victim).erasedAt()).isNotNull();
+      for (SubjectHash s : others) {
+        assertThat(reader.key(s, keys.get(s).dekId())).contains(keys.get(s));
       }
     }
   }

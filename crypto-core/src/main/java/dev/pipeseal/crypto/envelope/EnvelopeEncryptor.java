@@ -226,18 +226,55 @@ public final class EnvelopeEncryptor implements AutoCloseable {
       throw new IllegalArgumentException("countBlock must be positive: " + countBlock);
     }
     ensureOpen();
-    return new Writer(countBlock);
+    return new Writer(countBlock, CallerNonceGcm.newSession());
+  }
+
+  /**
+   * As {@link #writer(int)}, sealing through the caller's {@code session} instead of a cipher of
+   * its own: a task that keeps writers for many keys (one per data subject) shares one cipher among
+   * them, so a writer costs a few hundred bytes and no {@code Cipher.getInstance}. The session is
+   * not thread-safe; the writers sharing it must stay on its thread.
+   */
+  public Writer writer(int countBlock, CallerNonceGcm.Session session) {
+    if (countBlock < 1) {
+      throw new IllegalArgumentException("countBlock must be positive: " + countBlock);
+    }
+    Objects.requireNonNull(session, "session");
+    ensureOpen();
+    return new Writer(countBlock, session);
   }
 
   /** See {@link #writer(int)}. */
   public final class Writer {
     private final Thread owner = Thread.currentThread();
-    private final WriterState st = new WriterState(CallerNonceGcm.newSession());
+    private final WriterState st;
     private final int countBlock;
     private long permits;
+    private volatile boolean moved;
 
-    private Writer(int countBlock) {
+    private Writer(int countBlock, CallerNonceGcm.Session session) {
       this.countBlock = countBlock;
+      this.st = new WriterState(session);
+    }
+
+    private Writer(Writer from) {
+      this.countBlock = from.countBlock;
+      this.st = from.st;
+      this.permits = from.permits;
+    }
+
+    /**
+     * This stream, continued on the calling thread: a pool of writers handed from one task to the
+     * next (each holding it exclusively) keeps its cipher, subkey and counter instead of setting up
+     * new ones. This writer is retired: using it again fails, so two threads never seal with one
+     * nonce stream. The caller must hold this writer exclusively (a pool's checkout).
+     */
+    public Writer resume() {
+      if (moved) {
+        throw new IllegalStateException("this writer was already handed to another thread");
+      }
+      moved = true;
+      return new Writer(this);
     }
 
     /** Encrypts {@code in[off, off+len)} into a new envelope. */
@@ -252,6 +289,9 @@ public final class EnvelopeEncryptor implements AutoCloseable {
         byte[] in, int off, int len, EnvelopeContext context, byte[] out, int outOff) {
       if (Thread.currentThread() != owner) {
         return EnvelopeEncryptor.this.encrypt(in, off, len, context, out, outOff);
+      }
+      if (moved) {
+        throw new IllegalStateException("this writer was handed to another thread (resume)");
       }
       ensureOpen();
       if (permits == 0) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeseal.crypto.aead.AuthenticationFailedException;
+import dev.pipeseal.crypto.aead.CallerNonceGcm;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.crypto.key.KeyDestroyedException;
 import dev.pipeseal.crypto.key.KeyUsageLimitExceededException;
@@ -38,6 +39,67 @@ class WriterReaderTest {
         }
       }
     }
+  }
+
+  @Test
+  void aResumedWriterContinuesItsNonceStreamOnAnotherThreadAndRetiresTheOldOne() throws Exception {
+    try (DataKey key = DataKey.generate();
+        EnvelopeEncryptor enc = EnvelopeEncryptor.create(key, Algorithm.XAES_256_GCM, REF);
+        EnvelopeDecryptor dec = EnvelopeDecryptor.create(key)) {
+      EnvelopeEncryptor.Writer first = enc.writer(4);
+      byte[] pt = {1, 2, 3};
+      byte[] a = first.encrypt(pt, 0, pt.length, CTX);
+      byte[][] fromOther = new byte[1][];
+      Thread t =
+          new Thread(
+              () -> {
+                EnvelopeEncryptor.Writer next = first.resume();
+                fromOther[0] = next.encrypt(pt, 0, pt.length, CTX);
+              });
+      t.start();
+      t.join();
+      byte[] b = fromOther[0];
+      // Same stream: same nonce prefix, next counter; both open.
+      assertThat(Arrays.copyOfRange(b, 12, 32)).isEqualTo(Arrays.copyOfRange(a, 12, 32));
+      assertThat(Arrays.copyOfRange(b, 32, 36)).isNotEqualTo(Arrays.copyOfRange(a, 32, 36));
+      assertThat(dec.decrypt(a, CTX)).containsExactly(pt);
+      assertThat(dec.decrypt(b, CTX)).containsExactly(pt);
+      assertThatThrownBy(() -> first.encrypt(pt, 0, pt.length, CTX))
+          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(first::resume).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void writersOfManyKeysShareOneSessionAndEachValueOpensOnlyUnderItsOwnKey() {
+    CallerNonceGcm.Session session = CallerNonceGcm.newSession();
+    List<DataKey> keys = List.of(DataKey.generate(), DataKey.generate(), DataKey.generate());
+    List<EnvelopeEncryptor> encryptors = new ArrayList<>();
+    List<EnvelopeEncryptor.Writer> writers = new ArrayList<>();
+    for (DataKey k : keys) {
+      EnvelopeEncryptor enc = EnvelopeEncryptor.create(k, Algorithm.XAES_256_GCM, REF);
+      encryptors.add(enc);
+      writers.add(enc.writer(4, session));
+    }
+    // Interleaved, as rows of different subjects arrive: the shared cipher is re-keyed per value.
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < keys.size(); i++) {
+        byte[] pt = {(byte) round, (byte) i, 42};
+        byte[] env = writers.get(i).encrypt(pt, 0, pt.length, CTX);
+        for (int j = 0; j < keys.size(); j++) {
+          try (EnvelopeDecryptor dec = EnvelopeDecryptor.create(keys.get(j))) {
+            if (j == i) {
+              assertThat(dec.decrypt(env, CTX)).containsExactly(pt);
+            } else {
+              assertThatThrownBy(() -> dec.decrypt(env, CTX))
+                  .isInstanceOf(AuthenticationFailedException.class);
+            }
+          }
+        }
+      }
+    }
+    encryptors.forEach(EnvelopeEncryptor::close);
+    keys.forEach(DataKey::close);
   }
 
   @Test

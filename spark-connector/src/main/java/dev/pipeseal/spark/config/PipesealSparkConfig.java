@@ -86,6 +86,26 @@ public record PipesealSparkConfig(
           Integer.MAX_VALUE,
           "Distinct data keys one task keeps open while decrypting.");
 
+  /**
+   * Bytes one open subject costs, roughly: its executor-wide encryptor (with an AES key schedule)
+   * plus a writer stream with its own GCM cipher.
+   */
+  static final long BYTES_PER_OPEN_SUBJECT = 4096;
+
+  /** Most subjects kept open when sized automatically. */
+  static final int MAX_AUTO_OPEN_SUBJECTS = 1 << 20;
+
+  public static final Property<Integer> SUBJECT_OPEN_KEYS_PROPERTY =
+      Property.integer(
+          "subject.open-keys",
+          0,
+          0,
+          Integer.MAX_VALUE,
+          "Data subjects whose keys an executor keeps open for pipeseal_encrypt_subject (shared"
+              + " by its tasks; each task also keeps this many subjects' writers); 0 sizes it"
+              + " from the heap: 1/8 of the maximum heap at about 4 KiB per subject, at most"
+              + " 1048576 (131072 with a 4 GiB heap).");
+
   /** Every Spark property, relative to {@value #PREFIX}. */
   public static final PropertySet PROPERTIES =
       PropertySet.of(
@@ -97,6 +117,7 @@ public record PipesealSparkConfig(
               RegistryConfig.SUBJECT_CACHE_SIZE,
               RegistryConfig.SUBJECT_CACHE_TTL,
               SubjectHasher.PRF_KEY,
+              SUBJECT_OPEN_KEYS_PROPERTY,
               DEFAULT_MASTER_KEY_PROPERTY,
               KEY_REFERENCE_PROPERTY,
               DEK_LIFETIME_PROPERTY,
@@ -183,6 +204,32 @@ public record PipesealSparkConfig(
       }
     }
     return out;
+  }
+
+  /**
+   * Subjects whose keys stay open per executor (and writers per task), from {@code
+   * subject.open-keys}, sized from {@code maxHeapBytes} when it is 0 (automatic).
+   */
+  public int subjectOpenKeys(long maxHeapBytes) {
+    try {
+      int v =
+          Settings.of(properties)
+              .withSource("spark")
+              .scoped(PREFIX)
+              .get(SUBJECT_OPEN_KEYS_PROPERTY);
+      if (v > 0) {
+        return v;
+      }
+    } catch (KmsConfigException e) {
+      throw new PipesealConfigException(e.getMessage(), e);
+    }
+    long auto = maxHeapBytes / 8 / BYTES_PER_OPEN_SUBJECT;
+    return (int) Math.max(1024, Math.min(MAX_AUTO_OPEN_SUBJECTS, auto));
+  }
+
+  /** How long executors trust a cached subject entry (the registry's subject-cache-ttl). */
+  public java.time.Duration subjectCacheTtl() {
+    return RegistryConfig.parse(registryLocation, registryOptions()).subjectCacheTtl();
   }
 
   /** Full name of the subject PRF key setting, for messages. */

@@ -1,6 +1,7 @@
 package dev.pipeseal.spark.keys;
 
 import dev.pipeseal.envelope.EnvelopeKeys;
+import dev.pipeseal.envelope.SubjectEncryptors;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.registry.KeyRegistry;
@@ -26,6 +27,8 @@ public final class SparkKeyAccess implements AutoCloseable {
   private final SubjectKeyRegistry subjects;
   private final EnvelopeKeys keys;
   private volatile SubjectHasher hasher;
+  private volatile SubjectEncryptors subjectEncryptors;
+  private final int subjectOpenKeys;
   private final DriverKeys driverKeys;
 
   private SparkKeyAccess(PipesealSparkConfig config, KmsBridge bridge) {
@@ -44,6 +47,7 @@ public final class SparkKeyAccess implements AutoCloseable {
             ? EnvelopeKeys.inline(bridge)
             : EnvelopeKeys.withSubjects(bridge, registry, subjects);
     this.driverKeys = new DriverKeys(this);
+    this.subjectOpenKeys = config.subjectOpenKeys(Runtime.getRuntime().maxMemory());
   }
 
   /** The key access for {@code config}, opened on first use in this JVM. */
@@ -103,6 +107,29 @@ public final class SparkKeyAccess implements AutoCloseable {
     return h;
   }
 
+  /**
+   * The subjects' open encryptors in this JVM, shared by every task of this configuration; entries
+   * are trusted for the registry's subject-cache-ttl, as the registry's own cache is.
+   */
+  public SubjectEncryptors subjectEncryptors() {
+    SubjectEncryptors e = subjectEncryptors;
+    if (e == null) {
+      synchronized (this) {
+        if (subjectEncryptors == null) {
+          subjectEncryptors =
+              new SubjectEncryptors(keys, subjectOpenKeys, config.subjectCacheTtl());
+        }
+        e = subjectEncryptors;
+      }
+    }
+    return e;
+  }
+
+  /** Subjects kept open per executor and per task ({@code spark.pipeseal.subject.open-keys}). */
+  public int subjectOpenKeys() {
+    return subjectOpenKeys;
+  }
+
   /** The driver's data keys for this configuration. */
   public DriverKeys driverKeys() {
     return driverKeys;
@@ -111,6 +138,9 @@ public final class SparkKeyAccess implements AutoCloseable {
   /** Closes the registry; the shared bridge closes itself right after. */
   @Override
   public void close() {
+    if (subjectEncryptors != null) {
+      subjectEncryptors.close();
+    }
     if (subjects != null) {
       subjects.close();
     }

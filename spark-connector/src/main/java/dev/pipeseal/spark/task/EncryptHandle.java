@@ -3,8 +3,8 @@ package dev.pipeseal.spark.task;
 import dev.pipeseal.crypto.PipesealCryptoException;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
-import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
+import dev.pipeseal.envelope.SubjectEncryptors;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.audit.AuditContext;
 import dev.pipeseal.kms.registry.RegistryException;
@@ -27,21 +27,57 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 public final class EncryptHandle implements AutoCloseable {
   private static final int PERMITS = 4096;
+  private static final int SUBJECT_PERMITS = 64;
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
   private final EncryptSpec spec;
   private final ValueType type;
-  private final EnvelopeEncryptor encryptor;
+  private final Runnable release;
   private final EnvelopeContext context;
   private final EnvelopeEncryptor.Writer writer;
-  private byte[] scratch = new byte[256];
+  private final Scratch scratch;
+
+  /**
+   * The plaintext buffer (zeroed after each value); the writers of one task's subjects share one.
+   * Not thread-safe.
+   */
+  static final class Scratch {
+    private byte[] buf = new byte[256];
+
+    byte[] get(int len) {
+      if (buf.length < len) {
+        Arrays.fill(buf, (byte) 0);
+        buf = new byte[Math.max(len, 2 * buf.length)];
+      }
+      return buf;
+    }
+
+    void clear() {
+      Arrays.fill(buf, (byte) 0);
+    }
+  }
 
   private EncryptHandle(EncryptSpec spec, ValueType type, EnvelopeEncryptor encryptor) {
     this.spec = spec;
     this.type = type;
-    this.encryptor = encryptor;
+    this.release = encryptor::close;
     this.context = EnvelopeContext.of(spec.context());
     this.writer = encryptor.writer(PERMITS);
+    this.scratch = new Scratch();
+  }
+
+  private EncryptHandle(
+      EncryptSpec spec, ValueType type, SubjectEncryptors.Lease lease, Scratch scratch) {
+    this.spec = spec;
+    this.type = type;
+    this.release = lease::close;
+    this.context = EnvelopeContext.of(spec.context());
+    // Subjects' writers count in small blocks: a task may hold a hundred thousand of them, and
+    // permits a writer never uses only make the key's limit stricter. The stream (with its own
+    // cipher, so rows of alternating subjects do not re-key one cipher per value) is usually one
+    // an earlier task of this executor gave back.
+    this.writer = lease.writer(SUBJECT_PERMITS);
+    this.scratch = scratch;
   }
 
   /** Unwraps the column's data key through this JVM's bridge cache; closed with the task. */
@@ -63,13 +99,12 @@ public final class EncryptHandle implements AutoCloseable {
   }
 
   /**
-   * A handle sealing under {@code key} with {@code reference} (a subject's key); the caller closes
-   * it. Not tied to the task: {@link SubjectEncryptHandle} owns it.
+   * A handle sealing with a subject's lease (its writer stream) and the task's {@code scratch};
+   * closing it closes the lease. Not tied to the task: {@link SubjectEncryptHandle} owns it.
    */
-  static EncryptHandle forKey(
-      EncryptSpec spec, ValueType type, DataKey key, KeyReference reference) {
-    return new EncryptHandle(
-        spec, type, EnvelopeEncryptor.create(key, spec.key().algorithm(), reference));
+  static EncryptHandle forLease(
+      EncryptSpec spec, ValueType type, SubjectEncryptors.Lease lease, Scratch scratch) {
+    return new EncryptHandle(spec, type, lease, scratch);
   }
 
   public byte[] encrypt(UTF8String v) {
@@ -187,12 +222,9 @@ public final class EncryptHandle implements AutoCloseable {
   }
 
   private byte[] scratch(int len) {
-    if (scratch.length < len) {
-      Arrays.fill(scratch, (byte) 0);
-      scratch = new byte[Math.max(len, 2 * scratch.length)];
-    }
-    scratch[0] = type.tag();
-    return scratch;
+    byte[] buf = scratch.get(len);
+    buf[0] = type.tag();
+    return buf;
   }
 
   private byte[] seal(byte[] pt, int len) {
@@ -216,6 +248,6 @@ public final class EncryptHandle implements AutoCloseable {
 
   @Override
   public void close() {
-    encryptor.close();
+    release.run();
   }
 }

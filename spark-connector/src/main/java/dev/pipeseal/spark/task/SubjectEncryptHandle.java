@@ -1,20 +1,16 @@
 package dev.pipeseal.spark.task;
 
 import dev.pipeseal.crypto.PipesealCryptoException;
-import dev.pipeseal.crypto.key.DataKey;
-import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.envelope.SubjectEncryptors;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.audit.AuditContext;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.kms.registry.SubjectErasedException;
 import dev.pipeseal.kms.registry.SubjectHash;
 import dev.pipeseal.kms.registry.SubjectHasher;
-import dev.pipeseal.kms.registry.SubjectKey;
-import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.spark.keys.SparkKeyAccess;
 import dev.pipeseal.spark.values.ValueType;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataType;
@@ -23,28 +19,32 @@ import org.apache.spark.unsafe.types.UTF8String;
 /**
  * Encrypts one column in one task under per-subject keys ({@code pipeseal_encrypt_subject}): each
  * value is sealed under the DEK of the subject named in the same row, so shredding that subject's
- * keys erases the value. Keeps an LRU of {@value #MAX_OPEN} subjects' open writers, so a subject
- * seen again in the task costs a map lookup, not a keyed hash, registry lookup or unwrap. A subject
- * seen for the first time anywhere gets its key created in the registry (one small published file;
- * backfills of many new subjects should prepare keys in batches, see docs/spark.md). One per task,
- * not thread-safe.
+ * keys erases the value.
+ *
+ * <p>Keeps an LRU of open subject writers ({@code spark.pipeseal.subject.open-keys}, sized from the
+ * heap by default), so a subject seen again in the task costs a map lookup. Each writer leases its
+ * subject from the executor's {@link SubjectEncryptors}, which keeps the unwrapped key, XAES state
+ * and idle writer streams (each with its own cipher) open across tasks. So a subject new to the
+ * task but open in the executor costs a keyed hash and a map lookup, and takes over the stream an
+ * earlier task gave back; only a subject new to the executor costs a registry read and an unwrap. A
+ * subject seen for the first time anywhere gets its key created in the registry (one small
+ * published file); backfills of many new subjects should create the keys in batches first
+ * (docs/spark.md). One per task, not thread-safe.
  */
 public final class SubjectEncryptHandle implements AutoCloseable {
-  static final int MAX_OPEN = 8192;
-
   private final EncryptSpec spec;
   private final ValueType type;
   private final DataType valueType;
-  private final SparkKeyAccess access;
   private final SubjectHasher hasher;
-  private final SubjectKeyRegistry subjects;
+  private final SubjectEncryptors encryptors;
+  private final EncryptHandle.Scratch scratch = new EncryptHandle.Scratch();
   private final LinkedHashMap<UTF8String, EncryptHandle> open;
 
   private SubjectEncryptHandle(EncryptSpec spec, ValueType type, DataType valueType) {
     this.spec = spec;
     this.type = type;
     this.valueType = valueType;
-    this.access = SparkKeyAccess.of(spec.config());
+    SparkKeyAccess access = SparkKeyAccess.of(spec.config());
     if (access.subjects() == null) {
       throw fail(
           spec,
@@ -53,14 +53,15 @@ public final class SubjectEncryptHandle implements AutoCloseable {
           null);
     }
     this.hasher = access.subjectHasher();
-    this.subjects = access.subjects();
+    this.encryptors = access.subjectEncryptors();
+    int maxOpen = access.subjectOpenKeys();
     this.open =
-        new LinkedHashMap<>(256, 0.75f, true) {
+        new LinkedHashMap<>(1024, 0.75f, true) {
           private static final long serialVersionUID = 1L;
 
           @Override
           protected boolean removeEldestEntry(Map.Entry<UTF8String, EncryptHandle> eldest) {
-            if (size() > MAX_OPEN) {
+            if (size() > maxOpen) {
               eldest.getValue().close();
               return true;
             }
@@ -106,21 +107,13 @@ public final class SubjectEncryptHandle implements AutoCloseable {
     }
     SubjectHash hash = hasher.hash(subject.getBytes());
     try (AuditContext.Scope audit = AuditContext.with("spark:" + spec.context())) {
-      SubjectKey key =
-          subjects
-              .keysFor(
-                  List.of(hash),
-                  () -> {
-                    try (DataKeyPair pair = access.keys().generate(spec.key().masterKey())) {
-                      return pair.wrapped();
-                    }
-                  })
-              .get(hash);
-      if (key == null) {
-        throw new SubjectErasedException(subjects.toString(), hash, null);
-      }
-      try (DataKey dek = access.keys().unwrap(access.keys().subjectReference(key))) {
-        return EncryptHandle.forKey(spec, type, dek, access.keys().subjectReference(key));
+      SubjectEncryptors.Lease lease =
+          encryptors.lease(hash, spec.key().algorithm(), spec.key().masterKey());
+      try {
+        return EncryptHandle.forLease(spec, type, lease, scratch);
+      } catch (RuntimeException e) {
+        lease.close();
+        throw e;
       }
     } catch (SubjectErasedException e) {
       throw fail(spec, hash, "the subject was erased; nothing is encrypted for it", e);
@@ -144,5 +137,6 @@ public final class SubjectEncryptHandle implements AutoCloseable {
   public void close() {
     open.values().forEach(EncryptHandle::close);
     open.clear();
+    scratch.clear();
   }
 }
