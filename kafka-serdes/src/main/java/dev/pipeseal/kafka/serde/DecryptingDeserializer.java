@@ -7,6 +7,7 @@ import dev.pipeseal.kafka.config.PlaintextPolicy;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kafka.field.FieldCipher;
 import dev.pipeseal.kafka.keys.LeasedEnvelopeReader;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
@@ -133,6 +134,7 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
       if (config.plaintext() == PlaintextPolicy.ACCEPT) {
         return off == 0 && len == in.length ? in : java.util.Arrays.copyOfRange(in, off, off + len);
       }
+      keys.failures().record(DecryptFailureKind.PLAINTEXT_REFUSED, ctx.description());
       throw new IllegalStateException(
           "the "
               + config.side()
@@ -142,6 +144,11 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
               + " (pipeseal.plaintext=accept allows it during migration)");
     }
     return reader.decrypt(in, off, len, ctx);
+  }
+
+  /** The reader's lease, once configured (plugin metrics read its counters); null before. */
+  LeasedEnvelopeReader leased() {
+    return keys;
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.audit.AuditContext;
+import dev.pipeseal.kms.metrics.DataPathMetrics;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.spark.keys.SparkKeyAccess;
 import dev.pipeseal.spark.values.ValueType;
@@ -35,6 +36,7 @@ public final class EncryptHandle implements AutoCloseable {
   private final EnvelopeContext context;
   private final EnvelopeEncryptor.Writer writer;
   private byte[] scratch = new byte[256];
+  private boolean reported;
 
   private EncryptHandle(EncryptSpec spec, ValueType type, EnvelopeEncryptor encryptor) {
     this.spec = spec;
@@ -214,8 +216,20 @@ public final class EncryptHandle implements AutoCloseable {
         spec.function(), spec.column(), spec.context(), spec.key().masterKey(), what, cause);
   }
 
+  /**
+   * Reports the values sealed to {@link DataPathMetrics} (once, when the task ends: nothing per
+   * row) and releases the data key.
+   */
   @Override
   public void close() {
-    encryptor.close();
+    try {
+      String masterKey = spec.key().masterKey();
+      if (masterKey != null && !reported) {
+        reported = true;
+        DataPathMetrics.addEncrypted(masterKey, writer.sealed());
+      }
+    } finally {
+      encryptor.close();
+    }
   }
 }
