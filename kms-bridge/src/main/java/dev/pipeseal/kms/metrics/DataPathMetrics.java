@@ -49,8 +49,11 @@ public final class DataPathMetrics {
     }
   }
 
-  /** Makes sure the counters are on JMX ({@value #MBEAN_NAME}); called by the first reader. */
-  static void exportOnce() {
+  /**
+   * Makes sure the counters are on JMX ({@value #MBEAN_NAME}); bridges and readers call it when
+   * they open.
+   */
+  public static void exportOnce() {
     // The class initializer did the work.
   }
 
