@@ -87,11 +87,12 @@ class PipesealMetricsPluginTest {
     List<Row> nulls =
         spark
             .sql(
-                "WITH e AS (SELECT id, pipeseal_encrypt(CAST(id AS STRING), 'pii') AS s"
-                    + " FROM range(50))"
-                    + " SELECT CASE WHEN id < 30"
-                    + " THEN try_pipeseal_decrypt(concat(s, X'00'), 'string')"
-                    + " ELSE CAST(try_pipeseal_decrypt(s, 'int') AS STRING) END AS v FROM e")
+                "WITH t AS (SELECT id, CAST(id AS STRING) AS s FROM range(50)),"
+                    + " e AS (SELECT id, pipeseal_encrypt(s, 'pii') AS s FROM t),"
+                    + " x AS (SELECT id, CASE WHEN id < 30 THEN concat(s, X'00') ELSE s END AS s"
+                    + " FROM e)"
+                    + " SELECT CASE WHEN id < 30 THEN try_pipeseal_decrypt(s, 'string')"
+                    + " ELSE CAST(try_pipeseal_decrypt(s, 'int') AS STRING) END AS v FROM x")
             .collectAsList();
     assertThat(nulls).hasSize(50).allMatch(r -> r.isNullAt(0));
     // Stopping reports every source to the sinks one last time.
