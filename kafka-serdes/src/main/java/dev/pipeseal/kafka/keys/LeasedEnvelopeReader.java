@@ -5,6 +5,7 @@ import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
 import dev.pipeseal.kms.metrics.DecryptFailures;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.KeyRegistryService;
@@ -83,6 +84,19 @@ public final class LeasedEnvelopeReader implements AutoCloseable {
   /** This deserializer's decrypt failures by kind (they count into the JVM's too). */
   public DecryptFailures failures() {
     return reader.failures();
+  }
+
+  /**
+   * Counts a value refused because it is plaintext where encryption is required (failures the
+   * reader raises itself are counted by it).
+   */
+  public void countPlaintextRefused(String context) {
+    reader.failures().record(DecryptFailureKind.PLAINTEXT_REFUSED, context);
+  }
+
+  /** Counts a value that decrypted but is not of the type its envelope or schema records. */
+  public void countWrongType(String context) {
+    reader.failures().record(DecryptFailureKind.WRONG_TYPE, context);
   }
 
   /** The shared bridge (its counters are shared by every host of this KMS configuration). */

@@ -7,7 +7,6 @@ import dev.pipeseal.kafka.config.PlaintextPolicy;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kafka.field.FieldCipher;
 import dev.pipeseal.kafka.keys.LeasedEnvelopeReader;
-import dev.pipeseal.kms.metrics.DecryptFailureKind;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
@@ -134,7 +133,7 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
       if (config.plaintext() == PlaintextPolicy.ACCEPT) {
         return off == 0 && len == in.length ? in : java.util.Arrays.copyOfRange(in, off, off + len);
       }
-      keys.failures().record(DecryptFailureKind.PLAINTEXT_REFUSED, ctx.description());
+      keys.countPlaintextRefused(ctx.description());
       throw new IllegalStateException(
           "the "
               + config.side()
