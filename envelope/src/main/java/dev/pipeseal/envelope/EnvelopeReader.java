@@ -11,9 +11,12 @@ import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.audit.AuditContext;
+import dev.pipeseal.kms.metrics.DecryptFailures;
+import dev.pipeseal.kms.registry.RegistryException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The one envelope reader of the connectors (Kafka deserializers, Spark decrypt functions, jobs):
@@ -27,6 +30,10 @@ import java.util.Map;
  * EnvelopeDecryptor#reader() reader} owned by the thread that opened it (a Spark task, a consumer
  * thread), so that thread's hot loop does no thread-local lookup either.
  *
+ * <p>Every failure it raises is counted once, by kind and context, in its {@link DecryptFailures}
+ * (the JVM's unless given one), whether the caller then rethrows it or turns it into a null; the
+ * success path does not touch the counters.
+ *
  * <p>Thread-safe (other threads take the decryptor's per-thread path; the LRU is locked on a miss).
  * Close it to release the keys it holds; it does not own {@link EnvelopeKeys} or the KMS.
  */
@@ -37,6 +44,7 @@ public final class EnvelopeReader implements AutoCloseable {
   private final EnvelopeKeys keys;
   private final int maxKeys;
   private final String auditContext;
+  private final DecryptFailures failures;
   // Guarded by itself.
   private final Map<KeyReference, OpenKey> open = new LinkedHashMap<>(16, 0.75f, true);
   private volatile Last last;
@@ -60,12 +68,27 @@ public final class EnvelopeReader implements AutoCloseable {
    *     spark:db.users.ssn}); null keeps the calling thread's
    */
   public EnvelopeReader(EnvelopeKeys keys, int maxKeys, String auditContext) {
+    this(keys, maxKeys, auditContext, DecryptFailures.jvm());
+  }
+
+  /**
+   * @param failures where this reader counts the values it cannot decrypt (a host's {@link
+   *     DecryptFailures#child()} to report them itself; they reach the JVM's counters either way)
+   */
+  public EnvelopeReader(
+      EnvelopeKeys keys, int maxKeys, String auditContext, DecryptFailures failures) {
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be >= 1: " + maxKeys);
     }
     this.keys = keys;
     this.maxKeys = maxKeys;
     this.auditContext = auditContext;
+    this.failures = Objects.requireNonNull(failures, "failures");
+  }
+
+  /** Where this reader counts its failures. */
+  public DecryptFailures failures() {
+    return failures;
   }
 
   /** Decrypts the envelope that fills {@code envelope}. */
@@ -84,7 +107,7 @@ public final class EnvelopeReader implements AutoCloseable {
     try {
       return l.key().reader().decrypt(l.header(), in, off, len, context);
     } catch (PipesealCryptoException ex) {
-      throw new UndecryptableValueException(context.description(), l.key().keyName(), ex);
+      throw failed(context, l.key().keyName(), ex);
     }
   }
 
@@ -100,7 +123,7 @@ public final class EnvelopeReader implements AutoCloseable {
     try {
       return l.key().reader().decrypt(l.header(), in, off, len, context, out, outOff);
     } catch (PipesealCryptoException ex) {
-      throw new UndecryptableValueException(context.description(), l.key().keyName(), ex);
+      throw failed(context, l.key().keyName(), ex);
     }
   }
 
@@ -138,7 +161,7 @@ public final class EnvelopeReader implements AutoCloseable {
     try {
       h = Envelope.parseHeader(in, off, len, context);
     } catch (PipesealCryptoException ex) {
-      throw new UndecryptableValueException(context.description(), null, ex);
+      throw failed(context, null, ex);
     }
     KeyReference ref = h.keyReference();
     synchronized (open) {
@@ -165,8 +188,19 @@ public final class EnvelopeReader implements AutoCloseable {
         return new OpenKey(d, d.reader(), keyName);
       }
     } catch (KmsException | PipesealCryptoException ex) {
-      throw new UndecryptableValueException(context.description(), keyName, ex);
+      throw failed(context, keyName, ex);
+    } catch (RegistryException ex) {
+      // Propagates as is (callers tell a registry outage from a bad value), but is counted.
+      failures.record(ex, context.description());
+      throw ex;
     }
+  }
+
+  // Off the success path: every failure this reader raises passes here once.
+  private UndecryptableValueException failed(
+      EnvelopeContext context, String keyName, RuntimeException cause) {
+    failures.record(cause, context.description());
+    return new UndecryptableValueException(context.description(), keyName, cause);
   }
 
   private AuditContext.Scope auditScope() {

@@ -15,6 +15,9 @@ public interface EnvelopeWriter extends AutoCloseable {
     return encrypt(plaintext, 0, plaintext.length, context);
   }
 
+  /** Values encrypted so far by this writer (for metrics; read from counters kept anyway). */
+  long valuesEncrypted();
+
   @Override
   void close();
 }

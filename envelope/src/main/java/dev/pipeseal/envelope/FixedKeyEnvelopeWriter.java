@@ -7,9 +7,11 @@ import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.WrappedKey;
+import dev.pipeseal.kms.metrics.DataPathMetrics;
 import dev.pipeseal.kms.wrapping.WrappedKeyCodec;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Writer under one DEK fixed by configuration, for deterministic (AES-SIV) envelopes: equal
@@ -24,10 +26,14 @@ import java.util.Objects;
 public final class FixedKeyEnvelopeWriter implements EnvelopeWriter {
   private final EnvelopeEncryptor encryptor;
   private final String keyName;
+  // AES-SIV makes two passes over each value; one uncontended adder increment is noise beside it.
+  private final LongAdder sealed = new LongAdder();
+  private final DataPathMetrics.Tracked tracked;
 
   private FixedKeyEnvelopeWriter(EnvelopeEncryptor encryptor, String keyName) {
     this.encryptor = encryptor;
     this.keyName = keyName;
+    this.tracked = DataPathMetrics.trackEncrypted(keyName, sealed::sum);
   }
 
   /**
@@ -65,7 +71,13 @@ public final class FixedKeyEnvelopeWriter implements EnvelopeWriter {
   public byte[] encrypt(byte[] in, int off, int len, EnvelopeContext context) {
     byte[] out = new byte[encryptor.envelopeLength(len)];
     encryptor.encrypt(in, off, len, context, out, 0);
+    sealed.increment();
     return out;
+  }
+
+  @Override
+  public long valuesEncrypted() {
+    return sealed.sum();
   }
 
   /** Master key the fixed DEK is wrapped under. */
@@ -75,6 +87,7 @@ public final class FixedKeyEnvelopeWriter implements EnvelopeWriter {
 
   @Override
   public void close() {
+    tracked.close();
     encryptor.close();
   }
 

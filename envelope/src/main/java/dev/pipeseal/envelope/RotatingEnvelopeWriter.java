@@ -6,6 +6,7 @@ import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
 import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.kms.DataKeyPair;
+import dev.pipeseal.kms.metrics.DataPathMetrics;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,6 +51,12 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
   private volatile CompletableFuture<NextKey> next;
   private volatile long nextFailedAt;
   private final AtomicLong generations = new AtomicLong();
+  // Values sealed under DEKs already replaced; written under rotationLock, between two increments
+  // of tallySeq (odd while a swap is under way), so a reader never counts a DEK twice or not at
+  // all.
+  private volatile long retiredValues;
+  private volatile long tallySeq;
+  private final DataPathMetrics.Tracked tracked;
   private volatile boolean closed;
 
   /** One DEK and its encryptor handle, with use counters for limits and safe closing. */
@@ -59,6 +66,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
     final long maxValues;
     final long prefetchAtNanos;
     final long expiresAtNanos;
+    // Values taken (one increment per value, which the limits need anyway; the metrics read it).
     final AtomicLong used = new AtomicLong();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicBoolean handleClosed = new AtomicBoolean();
@@ -71,6 +79,11 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       long age = limits.maxAge().toNanos();
       this.prefetchAtNanos = now + (long) (age * limits.prefetchAt());
       this.expiresAtNanos = now + age;
+    }
+
+    /** Values sealed (attempts past the limit also bump {@code used}, but seal nothing). */
+    long sealed() {
+      return Math.min(used.get(), maxValues);
     }
 
     void release() {
@@ -126,6 +139,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
               t.setDaemon(true);
               return t;
             });
+    this.tracked = DataPathMetrics.trackEncrypted(masterKey, this::valuesEncrypted);
   }
 
   /**
@@ -186,6 +200,24 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
   /** DEKs put into use so far (for tests and metrics). */
   public long generations() {
     return generations.get();
+  }
+
+  /**
+   * Values encrypted so far, over every DEK this writer used. Read from the counters the DEK limits
+   * keep anyway, so counting costs the hot path nothing more.
+   */
+  @Override
+  public long valuesEncrypted() {
+    while (true) {
+      long seq = tallySeq;
+      long retired = retiredValues;
+      Generation g = current;
+      long total = retired + (g == null ? 0 : g.sealed());
+      if ((seq & 1) == 0 && seq == tallySeq) {
+        return total;
+      }
+      Thread.onSpinWait();
+    }
   }
 
   /** Whether the next DEK has been fetched and waits to take over (for tests and metrics). */
@@ -251,7 +283,12 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
         fresh = new Generation(enc, limits, nanoClock.getAsLong());
       }
       next = null;
+      tallySeq++;
+      if (spent != null) {
+        retiredValues += spent.sealed();
+      }
       current = fresh;
+      tallySeq++;
       generations.incrementAndGet();
       if (spent != null) {
         spent.retire();
@@ -306,10 +343,16 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       }
       closed = true;
       Generation g = current;
+      tallySeq++;
+      if (g != null) {
+        retiredValues += g.sealed();
+      }
       current = null;
+      tallySeq++;
       if (g != null) {
         g.retire();
       }
+      tracked.close();
       CompletableFuture<NextKey> pending = next;
       next = null;
       if (pending != null) {

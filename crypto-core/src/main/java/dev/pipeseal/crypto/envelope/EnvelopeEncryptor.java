@@ -250,7 +250,11 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     private final WriterState st;
     private final int countBlock;
     private long permits;
+
     private volatile boolean moved;
+
+    // Values counted on the data key so far, a block at a time; sealed() subtracts the unused.
+    private long counted;
 
     private Writer(int countBlock, CallerNonceGcm.Session session) {
       this.countBlock = countBlock;
@@ -261,6 +265,8 @@ public final class EnvelopeEncryptor implements AutoCloseable {
       this.countBlock = from.countBlock;
       this.st = from.st;
       this.permits = from.permits;
+      // sealed() counts from here: what the previous holder sealed was its own.
+      this.counted = from.permits;
     }
 
     /**
@@ -297,9 +303,18 @@ public final class EnvelopeEncryptor implements AutoCloseable {
       if (permits == 0) {
         key.countEncryptions(countBlock);
         permits = countBlock;
+        counted += countBlock;
       }
       permits--;
       return seal(st, in, off, len, context, out, outOff);
+    }
+
+    /**
+     * Values this stream has sealed (for metrics), from the block counter it keeps anyway: no extra
+     * work per value. Read it on the owning thread.
+     */
+    public long sealed() {
+      return counted - permits;
     }
   }
 

@@ -2,7 +2,9 @@ package dev.pipeseal.jobs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pipeseal.crypto.aead.AuthenticationFailedException;
 import dev.pipeseal.jobs.testing.Lakes;
+import dev.pipeseal.kms.metrics.DecryptFailures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,6 +89,10 @@ class MetricsFileTest {
     Lakes.write(Lakes.policy(kms, "pii"), lake.resolve("p=2/b.parquet"), 20);
     Lakes.resetCaches();
 
+    // A value this JVM failed to decrypt earlier (the CLI's counters are the JVM's): the file
+    // carries decrypt failures by kind and context next to the job's results.
+    DecryptFailures.jvm()
+        .record(new AuthenticationFailedException("tag mismatch"), "metrics-file-test.ssn");
     Path jobFile = dir.resolve("metrics/verify.prom");
     Files.createDirectories(jobFile.getParent());
     List<String> verify =
@@ -123,6 +129,17 @@ class MetricsFileTest {
                 "operation",
                 "unwrap"))
         .isPositive();
+    assertThat(
+            value(
+                job,
+                "pipeseal_decrypt_failures_total",
+                "kind",
+                "authentication_failed",
+                "where",
+                "metrics-file-test.ssn"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(Files.readString(jobFile))
+        .contains("# TYPE pipeseal_decrypt_failures_total counter");
     assertThat(Files.list(jobFile.getParent())).containsExactly(jobFile); // no temporary left
 
     Path statusFile = dir.resolve("metrics/status.prom");

@@ -156,6 +156,7 @@ public abstract class DecryptField<R extends ConnectRecord<R>> implements Transf
     } else if (schema == null && acceptsPlaintext()) {
       return value;
     } else {
+      keys.countPlaintextRefused(context);
       throw new EncryptedFieldException(
           where(record, pointer)
               + ": it is not encrypted (a "
@@ -175,6 +176,7 @@ public abstract class DecryptField<R extends ConnectRecord<R>> implements Transf
     try {
       return TypedValues.decode(plain, original);
     } catch (UnsupportedTypeException e) {
+      keys.countWrongType(context);
       throw new EncryptedFieldException(where(record, pointer) + ": " + e.getMessage(), e);
     } finally {
       java.util.Arrays.fill(plain, (byte) 0);

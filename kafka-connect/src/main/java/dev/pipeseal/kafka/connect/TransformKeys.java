@@ -40,6 +40,16 @@ final class TransformKeys implements AutoCloseable {
     return reader.reader().decrypt(envelope, 0, envelope.length, EnvelopeContext.of(context));
   }
 
+  /** Counts a plaintext value refused where encryption is required (decrypt failures by kind). */
+  void countPlaintextRefused(String context) {
+    reader.countPlaintextRefused(context);
+  }
+
+  /** Counts a value that decrypted but is not of its recorded type. */
+  void countWrongType(String context) {
+    reader.countWrongType(context);
+  }
+
   boolean looksLikeEnvelope(byte[] bytes) {
     return reader.reader().looksLikeEnvelope(bytes, 0, bytes.length);
   }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeseal.kafka.connect.testing.Customers;
 import dev.pipeseal.kafka.testing.LocalKeys;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
+import dev.pipeseal.kms.metrics.DecryptFailures;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -86,6 +88,7 @@ class FieldTransformTest {
     Map<String, Object> ocfg = new HashMap<>(base);
     ocfg.put("pipeseal.fields", "/ssn,/note");
     o.configure(ocfg);
+    long tamperedBefore = DecryptFailures.jvm().count(DecryptFailureKind.AUTHENTICATION_FAILED);
     assertThatThrownBy(() -> o.apply(record("orders", sv.schema(), swapped)))
         .isInstanceOf(EncryptedFieldException.class)
         .hasMessageContaining("field '/note'")
@@ -96,6 +99,10 @@ class FieldTransformTest {
         .isInstanceOf(EncryptedFieldException.class)
         .hasMessageContaining("topic 'payments'");
     assertThat(o.apply(record("orders", sv.schema(), sv)).value()).isEqualTo(value);
+    // Both moved fields count as authentication failures, the successful read does not.
+    assertThat(
+            DecryptFailures.jvm().count(DecryptFailureKind.AUTHENTICATION_FAILED) - tamperedBefore)
+        .isEqualTo(2);
     s.close();
     o.close();
   }
@@ -103,11 +110,14 @@ class FieldTransformTest {
   @Test
   void plaintextIsRefusedUnlessAccepted() {
     Map<String, Object> v = new LinkedHashMap<>(Map.of("ssn", "SSN-2"));
+    long refusedBefore = DecryptFailures.jvm().count(DecryptFailureKind.PLAINTEXT_REFUSED);
     assertThatThrownBy(() -> open.apply(record("orders", null, v)))
         .isInstanceOf(EncryptedFieldException.class)
         .hasMessageContaining("field '/ssn'")
         .hasMessageContaining("not encrypted")
         .hasMessageNotContaining("SSN-2");
+    assertThat(DecryptFailures.jvm().count(DecryptFailureKind.PLAINTEXT_REFUSED) - refusedBefore)
+        .isEqualTo(1);
     DecryptField.Value<SourceRecord> lenient = new DecryptField.Value<>();
     Map<String, Object> cfg = new HashMap<>(base);
     cfg.put("pipeseal.fields", "/ssn");

@@ -3,6 +3,7 @@ package dev.pipeseal.kafka.field;
 import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -95,6 +96,7 @@ final class AvroFields implements FieldCipher {
     }
     if (!isSealed) {
       if (marked || plaintext == PlaintextPolicy.REJECT) {
+        reader.failures().record(DecryptFailureKind.PLAINTEXT_REFUSED, base);
         throw new FieldEncryptionException(
             "avro-fields: a record in "
                 + base

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.envelope.EnvelopeWriter;
 import dev.pipeseal.kafka.config.PlaintextPolicy;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.List;
@@ -73,6 +74,7 @@ final class JsonFields implements FieldCipher {
       boolean isEnvelope = env != null && (marked || reader.looksLikeEnvelope(env, 0, env.length));
       if (!isEnvelope) {
         if (marked || plaintext == PlaintextPolicy.REJECT) {
+          reader.failures().record(DecryptFailureKind.PLAINTEXT_REFUSED, base);
           throw new FieldEncryptionException(
               "field "
                   + pointerTexts.get(i)

@@ -3,7 +3,10 @@ package dev.pipeseal.kafka.keys;
 import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.kafka.config.SerdeConfig;
+import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
+import dev.pipeseal.kms.metrics.DecryptFailures;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.KeyRegistryService;
 import dev.pipeseal.kms.registry.RegistryException;
@@ -26,7 +29,10 @@ public final class LeasedEnvelopeReader implements AutoCloseable {
         new EnvelopeReader(
             registry == null
                 ? EnvelopeKeys.inline(lease.bridge())
-                : EnvelopeKeys.withRegistry(lease.bridge(), registry));
+                : EnvelopeKeys.withRegistry(lease.bridge(), registry),
+            EnvelopeReader.DEFAULT_MAX_KEYS,
+            null,
+            DecryptFailures.child());
   }
 
   /** Leases the bridge for {@code config}'s {@code pipeseal.kms.*} settings. */
@@ -73,6 +79,29 @@ public final class LeasedEnvelopeReader implements AutoCloseable {
 
   public EnvelopeReader reader() {
     return reader;
+  }
+
+  /** This deserializer's decrypt failures by kind (they count into the JVM's too). */
+  public DecryptFailures failures() {
+    return reader.failures();
+  }
+
+  /**
+   * Counts a value refused because it is plaintext where encryption is required (failures the
+   * reader raises itself are counted by it).
+   */
+  public void countPlaintextRefused(String context) {
+    reader.failures().record(DecryptFailureKind.PLAINTEXT_REFUSED, context);
+  }
+
+  /** Counts a value that decrypted but is not of the type its envelope or schema records. */
+  public void countWrongType(String context) {
+    reader.failures().record(DecryptFailureKind.WRONG_TYPE, context);
+  }
+
+  /** The shared bridge (its counters are shared by every host of this KMS configuration). */
+  public KmsBridge bridge() {
+    return lease.bridge();
   }
 
   @Override

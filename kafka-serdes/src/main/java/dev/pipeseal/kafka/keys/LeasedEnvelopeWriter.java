@@ -8,6 +8,7 @@ import dev.pipeseal.envelope.FixedKeyEnvelopeWriter;
 import dev.pipeseal.envelope.RotatingEnvelopeWriter;
 import dev.pipeseal.kafka.config.KeyReferences;
 import dev.pipeseal.kafka.config.SerdeConfig;
+import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import org.apache.kafka.common.config.ConfigException;
@@ -76,6 +77,11 @@ public final class LeasedEnvelopeWriter implements AutoCloseable {
 
   public EnvelopeWriter writer() {
     return writer;
+  }
+
+  /** The shared bridge (its counters are shared by every host of this KMS configuration). */
+  public KmsBridge bridge() {
+    return lease.bridge();
   }
 
   /** The master key values are encrypted under (for messages). */

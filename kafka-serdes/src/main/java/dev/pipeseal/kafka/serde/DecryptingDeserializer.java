@@ -133,6 +133,7 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
       if (config.plaintext() == PlaintextPolicy.ACCEPT) {
         return off == 0 && len == in.length ? in : java.util.Arrays.copyOfRange(in, off, off + len);
       }
+      keys.countPlaintextRefused(ctx.description());
       throw new IllegalStateException(
           "the "
               + config.side()
@@ -142,6 +143,11 @@ public class DecryptingDeserializer<T> implements Deserializer<T> {
               + " (pipeseal.plaintext=accept allows it during migration)");
     }
     return reader.decrypt(in, off, len, ctx);
+  }
+
+  /** The reader's lease, once configured (plugin metrics read its counters); null before. */
+  LeasedEnvelopeReader leased() {
+    return keys;
   }
 
   @Override

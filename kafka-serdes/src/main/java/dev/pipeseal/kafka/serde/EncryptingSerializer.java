@@ -126,6 +126,11 @@ public class EncryptingSerializer<T> implements Serializer<T> {
         e);
   }
 
+  /** The writer's lease, once configured (plugin metrics read its counters); null before. */
+  LeasedEnvelopeWriter leased() {
+    return keys;
+  }
+
   @Override
   public void close() {
     try {

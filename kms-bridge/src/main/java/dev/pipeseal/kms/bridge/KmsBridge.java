@@ -14,6 +14,7 @@ import dev.pipeseal.kms.audit.Slf4jAuditSink;
 import dev.pipeseal.kms.cache.CacheStats;
 import dev.pipeseal.kms.cache.CachingKms;
 import dev.pipeseal.kms.hierarchy.KekKms;
+import dev.pipeseal.kms.metrics.DataPathMetrics;
 import dev.pipeseal.kms.metrics.InstrumentedKms;
 import dev.pipeseal.kms.metrics.KmsMetrics;
 import dev.pipeseal.kms.resilience.ResilientKms;
@@ -158,6 +159,8 @@ public final class KmsBridge extends ForwardingKms {
       }
       InstrumentedKms callerMetrics = new InstrumentedKms(kms, cacheStats, System::nanoTime);
       kms = callerMetrics;
+      // The data path's MBean is there from the first bridge on, before the first value.
+      DataPathMetrics.exportOnce();
       if (audit != null) {
         kms = new AuditingKms(kms, audit);
       }

@@ -1,6 +1,7 @@
 package dev.pipeseal.kms.bridge;
 
 import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.metrics.DataPathMetrics;
 import dev.pipeseal.kms.metrics.KmsMetricsMBean;
 import dev.pipeseal.kms.metrics.MetricSample;
 import java.lang.management.ManagementFactory;
@@ -79,9 +80,11 @@ public final class SharedKmsBridges {
   }
 
   /**
-   * The counters of every open bridge (label {@code bridge} tells bridges apart), for exporters:
-   * the CLI's metrics file, the Spark plugin. Each bridge is also a JMX MBean {@code
-   * dev.pipeseal:type=KmsBridge,provider=ID,bridge=N} while it is open.
+   * Every Pipeseal counter of this JVM, for exporters (the CLI's metrics file, the Spark plugin):
+   * those of every open bridge (label {@code bridge} tells bridges apart), then the data path's
+   * ({@link DataPathMetrics}: values encrypted, decrypt failures by kind). Each bridge is also a
+   * JMX MBean {@code dev.pipeseal:type=KmsBridge,provider=ID,bridge=N} while it is open; the data
+   * path is the MBean {@value DataPathMetrics#MBEAN_NAME}.
    */
   public static List<MetricSample> samples() {
     List<Entry> open;
@@ -90,6 +93,7 @@ public final class SharedKmsBridges {
     }
     List<MetricSample> out = new ArrayList<>();
     open.forEach(e -> out.addAll(e.samples()));
+    out.addAll(DataPathMetrics.samples());
     return out;
   }
 

@@ -25,9 +25,16 @@ public final class KmsMetricsMBean implements DynamicMBean {
   public static final String DOMAIN = "dev.pipeseal";
 
   private final Supplier<List<MetricSample>> samples;
+  private final String description;
 
   public KmsMetricsMBean(Supplier<List<MetricSample>> samples) {
+    this(samples, "Pipeseal KMS bridge counters");
+  }
+
+  /** An MBean of {@code samples} described as {@code description}. */
+  public KmsMetricsMBean(Supplier<List<MetricSample>> samples, String description) {
     this.samples = Objects.requireNonNull(samples, "samples");
+    this.description = Objects.requireNonNull(description, "description");
   }
 
   @Override
@@ -80,7 +87,7 @@ public final class KmsMetricsMBean implements DynamicMBean {
     }
     return new MBeanInfo(
         KmsMetricsMBean.class.getName(),
-        "Pipeseal KMS bridge counters",
+        description,
         attrs.toArray(MBeanAttributeInfo[]::new),
         null,
         new MBeanOperationInfo[0],

@@ -4,6 +4,9 @@
  * dev.pipeseal.kms.metrics.KmsMetrics} snapshot, also per master key. Export without a metrics
  * library: {@link dev.pipeseal.kms.metrics.MetricSample} names each value for JMX ({@link
  * dev.pipeseal.kms.metrics.KmsMetricsMBean}, registered per shared bridge) and for the Prometheus
- * text format ({@link dev.pipeseal.kms.metrics.PrometheusText}).
+ * text format ({@link dev.pipeseal.kms.metrics.PrometheusText}). The data path's counters live here
+ * too, so every exporter reads one registry: {@link dev.pipeseal.kms.metrics.DataPathMetrics}
+ * (values encrypted per master key) and {@link dev.pipeseal.kms.metrics.DecryptFailures} (values
+ * that failed to decrypt, by {@link dev.pipeseal.kms.metrics.DecryptFailureKind}).
  */
 package dev.pipeseal.kms.metrics;

@@ -3,6 +3,7 @@ package dev.pipeseal.spark.metrics;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
 import dev.pipeseal.kms.metrics.MetricSample;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -21,7 +22,11 @@ import org.apache.spark.api.plugin.SparkPlugin;
  * and {@code kms.OP.failures} for {@code generate}, {@code unwrap}, {@code rewrap}, {@code
  * rewrapAll} and {@code describe}, {@code kms.errors}, {@code kms.unavailable} (outages and
  * throttling), {@code kms.provider.calls}, {@code kms.cache.hits}, {@code kms.cache.misses} and
- * {@code deks.generated}. Per-key counters are on JMX (each JVM's {@code dev.pipeseal} MBeans).
+ * {@code deks.generated}; from the data path, {@code values.encrypted}, {@code decrypt.failures}
+ * and {@code decrypt.failures.KIND} for every {@link DecryptFailureKind} label ({@code
+ * authentication_failed}, {@code unknown_key}, {@code wrong_type}, ...), counting values that
+ * failed whether the query failed or a {@code try_} function returned null. Per-key and per-column
+ * counters are on JMX (each JVM's {@code dev.pipeseal} MBeans).
  */
 public final class PipesealMetricsPlugin implements SparkPlugin {
   static final String[] OPERATIONS = {"generate", "unwrap", "rewrap", "rewrapAll", "describe"};
@@ -70,6 +75,15 @@ public final class PipesealMetricsPlugin implements SparkPlugin {
     gauge(registry, "kms.cache.hits", "pipeseal_kms_cache_hits_total", s -> true);
     gauge(registry, "kms.cache.misses", "pipeseal_kms_cache_misses_total", s -> true);
     gauge(registry, "deks.generated", "pipeseal_deks_generated_total", s -> true);
+    gauge(registry, "values.encrypted", "pipeseal_values_encrypted_total", s -> true);
+    gauge(registry, "decrypt.failures", "pipeseal_decrypt_failures_total", s -> true);
+    for (DecryptFailureKind kind : DecryptFailureKind.values()) {
+      gauge(
+          registry,
+          "decrypt.failures." + kind.label(),
+          "pipeseal_decrypt_failures_total",
+          s -> kind.label().equals(s.labels().get("kind")));
+    }
   }
 
   private static void gauge(

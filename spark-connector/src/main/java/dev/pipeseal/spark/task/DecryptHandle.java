@@ -6,6 +6,7 @@ import dev.pipeseal.envelope.EnvelopeReader;
 import dev.pipeseal.envelope.UndecryptableValueException;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.UnknownKeyException;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.spark.keys.SparkKeyAccess;
 import dev.pipeseal.spark.values.ValueType;
@@ -128,7 +129,10 @@ public final class DecryptHandle implements AutoCloseable {
     return true;
   }
 
+  // A value that decrypted but is not what the caller asked for (type, size, decimal range). The
+  // reader counted the failures it raised itself; this counts the rest, try_ functions included.
   private boolean failed(String what, Throwable cause) {
+    reader.failures().record(DecryptFailureKind.WRONG_TYPE, context.description());
     return failed(spec.tryMode() ? null : keyNameOfCurrent(), what, cause);
   }
 

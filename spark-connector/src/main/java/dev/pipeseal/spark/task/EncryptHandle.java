@@ -7,6 +7,7 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.envelope.SubjectEncryptors;
 import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.audit.AuditContext;
+import dev.pipeseal.kms.metrics.DataPathMetrics;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.spark.keys.SparkKeyAccess;
 import dev.pipeseal.spark.values.ValueType;
@@ -56,6 +57,8 @@ public final class EncryptHandle implements AutoCloseable {
       Arrays.fill(buf, (byte) 0);
     }
   }
+
+  private boolean reported;
 
   private EncryptHandle(EncryptSpec spec, ValueType type, EnvelopeEncryptor encryptor) {
     this.spec = spec;
@@ -246,8 +249,20 @@ public final class EncryptHandle implements AutoCloseable {
         spec.function(), spec.column(), spec.context(), spec.key().masterKey(), what, cause);
   }
 
+  /**
+   * Reports the values sealed to {@link DataPathMetrics} (once, when the task ends: nothing per
+   * row) and releases the data key.
+   */
   @Override
   public void close() {
-    release.run();
+    try {
+      String masterKey = spec.key().masterKey();
+      if (masterKey != null && !reported) {
+        reported = true;
+        DataPathMetrics.addEncrypted(masterKey, writer.sealed());
+      }
+    } finally {
+      release.run();
+    }
   }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
+import dev.pipeseal.kms.metrics.DataPathMetrics;
+import dev.pipeseal.kms.metrics.DecryptFailureKind;
+import dev.pipeseal.kms.metrics.DecryptFailures;
 import dev.pipeseal.spark.PipesealExtensions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,6 +52,11 @@ class PipesealMetricsPluginTest {
     try (KmsBridge bridge = KmsBridge.open(kms)) {
       bridge.admin().orElseThrow().createKey("pii");
     }
+    // The counters are the JVM's: earlier tests in this JVM may have added to them.
+    long encryptedBefore = DataPathMetrics.encrypted("pii");
+    long tamperedBefore = DecryptFailures.jvm().count(DecryptFailureKind.AUTHENTICATION_FAILED);
+    long wrongTypeBefore = DecryptFailures.jvm().count(DecryptFailureKind.WRONG_TYPE);
+    long failuresBefore = DecryptFailures.jvm().total();
     Path csv = dir.resolve("csv");
     Files.createDirectories(csv);
     SparkSession.Builder b =
@@ -74,6 +82,19 @@ class PipesealMetricsPluginTest {
             .collectAsList();
     assertThat(rows).hasSize(200);
     assertThat(rows.get(7).getString(0)).isEqualTo("7");
+    // Failures that try_ turns into nulls still count, by kind: 30 values with a byte appended
+    // (their tag no longer verifies) and 20 read as the wrong type.
+    List<Row> nulls =
+        spark
+            .sql(
+                "WITH t AS (SELECT id, CAST(id AS STRING) AS s FROM range(50)),"
+                    + " e AS (SELECT id, pipeseal_encrypt(s, 'pii') AS s FROM t),"
+                    + " x AS (SELECT id, CASE WHEN id < 30 THEN concat(s, X'00') ELSE s END AS s"
+                    + " FROM e)"
+                    + " SELECT CASE WHEN id < 30 THEN try_pipeseal_decrypt(s, 'string')"
+                    + " ELSE CAST(try_pipeseal_decrypt(s, 'int') AS STRING) END AS v FROM x")
+            .collectAsList();
+    assertThat(nulls).hasSize(50).allMatch(r -> r.isNullAt(0));
     // Stopping reports every source to the sinks one last time.
     spark.stop();
     spark = null;
@@ -82,6 +103,19 @@ class PipesealMetricsPluginTest {
     assertThat(lastValue(csv, "PipesealMetricsPlugin.kms.generate.calls")).isPositive();
     assertThat(lastValue(csv, "PipesealMetricsPlugin.kms.unwrap.calls")).isPositive();
     assertThat(lastValue(csv, "PipesealMetricsPlugin.kms.errors")).isZero();
+    // At least the 250 values asked for: Spark may inline a CTE's projection into each of its
+    // uses and encrypt a value once per use, and every sealed value counts.
+    assertThat(lastValue(csv, "PipesealMetricsPlugin.values.encrypted") - encryptedBefore)
+        .isGreaterThanOrEqualTo(250);
+    assertThat(
+            lastValue(csv, "PipesealMetricsPlugin.decrypt.failures.authentication_failed")
+                - tamperedBefore)
+        .isEqualTo(30);
+    assertThat(
+            lastValue(csv, "PipesealMetricsPlugin.decrypt.failures.wrong_type") - wrongTypeBefore)
+        .isEqualTo(20);
+    assertThat(lastValue(csv, "PipesealMetricsPlugin.decrypt.failures") - failuresBefore)
+        .isEqualTo(50);
   }
 
   /** The largest value any CSV file of that gauge recorded (driver and executor sources). */
