@@ -1,7 +1,7 @@
 package dev.pipeseal.kafka.subject;
 
 import dev.pipeseal.kafka.config.SerdeConfig;
-import java.nio.charset.StandardCharsets;
+import dev.pipeseal.kafka.field.JsonPointerText;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -83,46 +83,17 @@ public abstract sealed class SubjectSource {
 
   /** A string or integer at a JSON pointer of the JSON value; Jackson is loaded only here. */
   static final class JsonPointer extends SubjectSource {
-    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
-        new com.fasterxml.jackson.databind.ObjectMapper();
-
     private final String text;
-    private final com.fasterxml.jackson.core.JsonPointer pointer;
+    private final JsonPointerText reader;
 
     JsonPointer(String text) {
       this.text = text;
-      this.pointer = com.fasterxml.jackson.core.JsonPointer.compile(text);
+      this.reader = new JsonPointerText(text);
     }
 
     @Override
     public byte[] extract(Headers headers, byte[] serializedValue) {
-      com.fasterxml.jackson.databind.JsonNode root;
-      try {
-        root = MAPPER.readTree(serializedValue);
-      } catch (java.io.IOException e) {
-        // Jackson's message may quote the value: only say what failed.
-        throw new IllegalArgumentException("the value is not JSON, so " + text + " cannot be read");
-      }
-      if (root == null) {
-        return null;
-      }
-      com.fasterxml.jackson.databind.JsonNode node = root.at(pointer);
-      if (node.isTextual()) {
-        String s = node.textValue();
-        return s.isEmpty() ? null : s.getBytes(StandardCharsets.UTF_8);
-      }
-      if (node.isIntegralNumber()) {
-        return node.asText().getBytes(StandardCharsets.US_ASCII);
-      }
-      if (node.isMissingNode() || node.isNull()) {
-        return null;
-      }
-      throw new IllegalArgumentException(
-          "the subject at "
-              + text
-              + " is a JSON "
-              + node.getNodeType()
-              + ", not a string or integer");
+      return reader.read(serializedValue);
     }
 
     @Override
