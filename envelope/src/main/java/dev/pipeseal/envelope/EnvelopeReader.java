@@ -6,6 +6,7 @@ import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeDecryptor;
 import dev.pipeseal.crypto.envelope.EnvelopeHeader;
 import dev.pipeseal.crypto.envelope.KeyReference;
+import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.KmsException;
@@ -34,6 +35,11 @@ import java.util.Objects;
  * (the JVM's unless given one), whether the caller then rethrows it or turns it into a null; the
  * success path does not touch the counters.
  *
+ * <p>Keys of data subjects (crypto-shredding) are looked up in the registry again once they have
+ * been open for the subject registry's {@link dev.pipeseal.kms.registry.SubjectKeyRegistry#cacheTtl
+ * cache TTL}, so a reader refuses a shredded subject's values at most two TTLs after the shred (one
+ * in the registry's cache, one here), however long it keeps reading.
+ *
  * <p>Thread-safe (other threads take the decryptor's per-thread path; the LRU is locked on a miss).
  * Close it to release the keys it holds; it does not own {@link EnvelopeKeys} or the KMS.
  */
@@ -49,8 +55,21 @@ public final class EnvelopeReader implements AutoCloseable {
   private final Map<KeyReference, OpenKey> open = new LinkedHashMap<>(16, 0.75f, true);
   private volatile Last last;
 
+  /**
+   * @param staleAt for a subject key, the {@link System#nanoTime} after which it is looked up again
+   *     (so a shredded subject is refused within the registry's cache TTL); unused otherwise
+   * @param expires whether {@code staleAt} applies
+   */
   private record OpenKey(
-      EnvelopeDecryptor decryptor, EnvelopeDecryptor.Reader reader, String keyName) {}
+      EnvelopeDecryptor decryptor,
+      EnvelopeDecryptor.Reader reader,
+      String keyName,
+      boolean expires,
+      long staleAt) {
+    boolean fresh() {
+      return !expires || System.nanoTime() - staleAt < 0;
+    }
+  }
 
   /** The last header parsed and the key it references. */
   private record Last(EnvelopeHeader header, OpenKey key) {}
@@ -150,7 +169,7 @@ public final class EnvelopeReader implements AutoCloseable {
 
   private Last lastFor(byte[] in, int off, int len, EnvelopeContext context) {
     Last l = last;
-    if (l != null && Envelope.startsWith(l.header(), in, off, len)) {
+    if (l != null && Envelope.startsWith(l.header(), in, off, len) && l.key().fresh()) {
       return l;
     }
     return lookup(in, off, len, context);
@@ -166,6 +185,12 @@ public final class EnvelopeReader implements AutoCloseable {
     KeyReference ref = h.keyReference();
     synchronized (open) {
       OpenKey k = open.get(ref);
+      if (k != null && !k.fresh()) {
+        // A subject key past the registry's cache TTL: look it up again, so a shred is seen.
+        open.remove(ref);
+        drop(k);
+        k = null;
+      }
       if (k == null) {
         k = load(ref, context);
         open.put(ref, k);
@@ -185,7 +210,9 @@ public final class EnvelopeReader implements AutoCloseable {
       try (AuditContext.Scope audit = auditScope();
           DataKey key = KmsCalls.await(keys.kms().unwrap(wrapped))) {
         EnvelopeDecryptor d = EnvelopeDecryptor.create(key);
-        return new OpenKey(d, d.reader(), keyName);
+        boolean subject = ref.kind() == KeyReferenceKind.SUBJECT_KEY_ID;
+        long staleAt = subject ? System.nanoTime() + keys.subjects().cacheTtl().toNanos() : 0L;
+        return new OpenKey(d, d.reader(), keyName, subject, staleAt);
       }
     } catch (KmsException | PipesealCryptoException ex) {
       throw failed(context, keyName, ex);
@@ -213,12 +240,17 @@ public final class EnvelopeReader implements AutoCloseable {
     while (open.size() > maxKeys && it.hasNext()) {
       OpenKey eldest = it.next();
       it.remove();
-      Last l = last;
-      if (l != null && l.key() == eldest) {
-        last = null;
-      }
-      eldest.decryptor().close();
+      drop(eldest);
     }
+  }
+
+  // Under the lock.
+  private void drop(OpenKey k) {
+    Last l = last;
+    if (l != null && l.key() == k) {
+      last = null;
+    }
+    k.decryptor().close();
   }
 
   /** Keys currently held; for tests and diagnostics. */

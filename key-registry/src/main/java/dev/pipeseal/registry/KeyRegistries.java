@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.function.Consumer;
 
 /** Opens key registries. */
 public final class KeyRegistries {
@@ -40,6 +41,19 @@ public final class KeyRegistries {
         config.subjectCacheSize(),
         config.subjectCacheTtl(),
         SegmentSubjectRegistry.Steps.NONE);
+  }
+
+  /**
+   * As {@link #openSubjects(String, Map)}, calling {@code afterStep} after each step of a shred or
+   * compaction ({@code "published"}: the bucket's new file is published; {@code "deleted"}: one of
+   * the files it replaces is deleted). The jobs route it to their fault-injection points, so a
+   * killed shred can be tested at each step.
+   */
+  public static SubjectKeyRegistry openSubjects(
+      String location, Map<String, String> options, Consumer<String> afterStep) {
+    RegistryConfig config = RegistryConfig.parse(location, options);
+    return new SegmentSubjectRegistry(
+        store(config), config.subjectCacheSize(), config.subjectCacheTtl(), afterStep::accept);
   }
 
   /** Opens the subject key area of the registry at a location with options. */

@@ -2,6 +2,7 @@ package dev.pipeseal.registry;
 
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.KeyRegistryService;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import java.util.Map;
 
 /**
@@ -12,5 +13,10 @@ public final class RegistryService implements KeyRegistryService {
   @Override
   public KeyRegistry open(String location, Map<String, String> options) {
     return KeyRegistries.open(location, options);
+  }
+
+  @Override
+  public SubjectKeyRegistry openSubjects(String location, Map<String, String> options) {
+    return KeyRegistries.openSubjects(location, options);
   }
 }

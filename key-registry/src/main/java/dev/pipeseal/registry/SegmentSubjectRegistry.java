@@ -84,6 +84,7 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
   private final RegistryStore store;
   private final RecordCache<SubjectHash, SubjectState> cache;
   private final Steps steps;
+  private final Duration cacheTtl;
 
   SegmentSubjectRegistry(RegistryStore store, int cacheSize, Duration cacheTtl, Steps steps) {
     this.store = Objects.requireNonNull(store, "store");
@@ -91,6 +92,12 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
     this.cache =
         new RecordCache<>(cacheTtl.isZero() ? 0 : cacheSize, cacheTtl.toNanos(), System::nanoTime);
     this.steps = Objects.requireNonNull(steps, "steps");
+    this.cacheTtl = cacheTtl;
+  }
+
+  @Override
+  public Duration cacheTtl() {
+    return cache.enabled() ? cacheTtl : Duration.ZERO;
   }
 
   String location() {

@@ -17,6 +17,12 @@ public final class FaultInjection {
   /** A batch finished, its checkpoint not yet written. */
   public static final String MID_RUN = "mid-run";
 
+  /** Shred: the subject's bucket rewritten without its keys is published, old files remain. */
+  public static final String SHRED_PUBLISHED = "shred-published";
+
+  /** Shred: one of the bucket's old files is deleted (reached once per file). */
+  public static final String SHRED_DELETED = "shred-deleted";
+
   private static volatile BiConsumer<String, String> hook = (point, file) -> {};
 
   private FaultInjection() {}

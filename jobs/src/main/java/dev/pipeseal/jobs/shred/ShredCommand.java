@@ -2,6 +2,7 @@ package dev.pipeseal.jobs.shred;
 
 import dev.pipeseal.jobs.cli.ExitCode;
 import dev.pipeseal.jobs.cli.SharedOptions;
+import dev.pipeseal.jobs.run.FaultInjection;
 import dev.pipeseal.kms.audit.AuditLog;
 import dev.pipeseal.kms.audit.Slf4jAuditSink;
 import dev.pipeseal.kms.bridge.KmsBridge;
@@ -109,7 +110,10 @@ public final class ShredCommand implements Callable<Integer> {
             : null;
     AuditLog fallback = null;
     try (SubjectKeyRegistry reg =
-        KeyRegistries.openSubjects(location, SharedOptions.registryProperties(props))) {
+        KeyRegistries.openSubjects(
+            location,
+            SharedOptions.registryProperties(props),
+            step -> FaultInjection.at("shred-" + step, location))) {
       AuditLog audit;
       if (bridge != null) {
         audit = bridge.auditLog().orElse(null);

@@ -27,7 +27,10 @@ final class TransformSettings {
           SerdeConfig.MODE.name(),
           SerdeConfig.SERIALIZER.name(),
           SerdeConfig.DESERIALIZER.name(),
-          SerdeConfig.SERDE.name());
+          SerdeConfig.SERDE.name(),
+          // Per-subject keys are the serializer's (and converter's); the field transformations
+          // encrypt under rotating DEKs only, so a copied setting must not look applied.
+          SerdeConfig.SUBJECT.name());
 
   private final SerdeConfig serde;
 

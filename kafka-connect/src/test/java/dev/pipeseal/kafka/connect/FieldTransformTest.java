@@ -151,6 +151,13 @@ class FieldTransformTest {
     assertThatThrownBy(() -> new EncryptField.Value<SourceRecord>().configure(mode))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("pipeseal.mode");
+    // Per-subject keys are the serializer's: a copied setting must not look applied.
+    Map<String, Object> subject = new HashMap<>(base);
+    subject.put("pipeseal.master-key", "pii");
+    subject.put("pipeseal.value.subject", "/user/id");
+    assertThatThrownBy(() -> new EncryptField.Value<SourceRecord>().configure(subject))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("pipeseal.value.subject");
     Map<String, Object> noKey = new HashMap<>(base);
     assertThatThrownBy(() -> new EncryptField.Value<SourceRecord>().configure(noKey))
         .isInstanceOf(ConfigException.class)

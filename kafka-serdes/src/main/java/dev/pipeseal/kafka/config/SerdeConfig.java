@@ -2,6 +2,9 @@ package dev.pipeseal.kafka.config;
 
 import dev.pipeseal.envelope.DekLimits;
 import dev.pipeseal.kms.KmsConfigException;
+import dev.pipeseal.kms.registry.SubjectHasher;
+import dev.pipeseal.kms.secret.Secret;
+import dev.pipeseal.kms.secret.SecretReference;
 import dev.pipeseal.kms.secret.SecretSource;
 import dev.pipeseal.kms.settings.Property;
 import dev.pipeseal.kms.settings.PropertySet;
@@ -43,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * @param registry key registry location, or null (readers resolve registry ids through it)
  * @param registryOptions options of the registry ({@code pipeseal.registry.*} as {@code
  *     registry.*}, the registry's own names)
+ * @param subject where a writer finds each record's data subject ({@code key}, {@code header:NAME}
+ *     or a JSON pointer), or null when values are not encrypted per subject
+ * @param subjectHasher the keyed hash of subject ids ({@code pipeseal.subject.prf-key}), or null
+ *     when that key is not set (readers need none)
  */
 public record SerdeConfig(
     boolean isKey,
@@ -60,7 +67,9 @@ public record SerdeConfig(
     String context,
     KeyReferences keyReferences,
     String registry,
-    Map<String, String> registryOptions) {
+    Map<String, String> registryOptions,
+    String subject,
+    SubjectHasher subjectHasher) {
 
   /** Prefix of every Pipeseal property. */
   public static final String PREFIX = "pipeseal.";
@@ -162,6 +171,30 @@ public record SerdeConfig(
               + " pipeseal-key-registry (and pipeseal-key-registry-kafka for kafka:) on the"
               + " classpath; options go under pipeseal.registry.*.");
 
+  /** {@link #SUBJECT} value naming the record key. */
+  public static final String SUBJECT_KEY = "key";
+
+  /** Prefix of {@link #SUBJECT} values naming a header. */
+  public static final String SUBJECT_HEADER = "header:";
+
+  public static final Property<String> SUBJECT =
+      Property.string(
+              "subject",
+              null,
+              "Encrypt each value under the key of its data subject (crypto-shredding), found in"
+                  + " the record: key (the record key, handed over by SubjectKeyInterceptor),"
+                  + " header:NAME (a header's UTF-8 value) or a JSON pointer into a JSON value"
+                  + " (e.g. /user/id). Needs pipeseal.registry and pipeseal.subject.prf-key.")
+          .withDefaultText("none (one DEK for all records)")
+          .withCheck(
+              SerdeConfig::validSubject,
+              "must be key, header:NAME or a JSON pointer such as /user/id");
+
+  /**
+   * The subject PRF key, as Spark and the shred command name it (here pipeseal.subject.prf-key).
+   */
+  public static final Property<SecretReference> SUBJECT_PRF_KEY = SubjectHasher.PRF_KEY;
+
   /**
    * Every serde property, relative to {@value #PREFIX}; each may be set per side as {@code
    * pipeseal.key.NAME} or {@code pipeseal.value.NAME}.
@@ -185,7 +218,9 @@ public record SerdeConfig(
               PLAINTEXT,
               CONTEXT,
               KEY_REFERENCES,
-              REGISTRY)
+              REGISTRY,
+              SUBJECT,
+              SUBJECT_PRF_KEY)
           .withPassThrough("kms.", "the KMS bridge (pipeseal.kms.*, shared by both sides)")
           .withPassThrough(
               "registry.",
@@ -254,6 +289,15 @@ public record SerdeConfig(
         }
       }
     }
+    String subject = r.get(SUBJECT);
+    SubjectHasher hasher = null;
+    if (subject != null && r.isSet(SUBJECT_PRF_KEY)) {
+      try (Secret prf = r.secret(SUBJECT_PRF_KEY, SecretSource.system())) {
+        hasher = SubjectHasher.of(prf);
+      } catch (IllegalArgumentException e) {
+        throw r.invalid(SUBJECT_PRF_KEY, e.getMessage());
+      }
+    }
     return new SerdeConfig(
         isKey,
         kms,
@@ -271,7 +315,15 @@ public record SerdeConfig(
         r.get(CONTEXT),
         refs,
         registry,
-        registryOptions);
+        registryOptions,
+        subject,
+        hasher);
+  }
+
+  private static boolean validSubject(String s) {
+    return s.equals(SUBJECT_KEY)
+        || (s.startsWith(SUBJECT_HEADER) && s.length() > SUBJECT_HEADER.length())
+        || (s.startsWith("/") && s.length() > 1);
   }
 
   private static double fraction(String text) {
@@ -306,6 +358,38 @@ public record SerdeConfig(
     if (!deterministic && (masterKey == null || masterKey.isEmpty())) {
       throw new ConfigException(
           name(MASTER_KEY), null, "the master key to encrypt under is required");
+    }
+    if (subject != null) {
+      requireSubjectSettings();
+    }
+  }
+
+  private void requireSubjectSettings() {
+    if (deterministic) {
+      throw new ConfigException(
+          name(SUBJECT),
+          subject,
+          "per-subject keys need randomized encryption, and the "
+              + side()
+              + " is deterministic"
+              + (isKey ? " (set " + PREFIX + "value." + SUBJECT.name() + " for values only)" : ""));
+    }
+    if (mode != EncryptionMode.WHOLE) {
+      throw new ConfigException(
+          name(SUBJECT), subject, "per-subject keys encrypt whole values (mode whole) only");
+    }
+    if (registry == null) {
+      throw new ConfigException(
+          name(SUBJECT),
+          subject,
+          "per-subject keys live in a key registry: set " + PREFIX + REGISTRY.name());
+    }
+    if (subjectHasher == null) {
+      throw new ConfigException(
+          PREFIX + SUBJECT_PRF_KEY.name(),
+          null,
+          "per-subject keys need the subject PRF key (env:NAME or file:/path), the same as the"
+              + " lake's writers and the shred command use");
     }
   }
 

@@ -10,26 +10,32 @@ import dev.pipeseal.kms.metrics.DecryptFailures;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.KeyRegistryService;
 import dev.pipeseal.kms.registry.RegistryException;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
  * A deserializer's {@link EnvelopeReader} (open keys, last-header fast path), its lease on the
  * JVM's shared KMS bridge and, when {@code pipeseal.registry} is set, the key registry that
- * resolves registry key references (by id, cached); closing it closes all three.
+ * resolves registry key references (by id, cached) and per-subject key references (subject keys,
+ * looked up again after the registry's subject cache TTL so a shred is seen); closing it closes
+ * them all.
  */
 public final class LeasedEnvelopeReader implements AutoCloseable {
   private final SharedKmsBridges.Lease lease;
   private final KeyRegistry registry;
+  private final SubjectKeyRegistry subjects;
   private final EnvelopeReader reader;
 
-  private LeasedEnvelopeReader(SharedKmsBridges.Lease lease, KeyRegistry registry) {
+  private LeasedEnvelopeReader(
+      SharedKmsBridges.Lease lease, KeyRegistry registry, SubjectKeyRegistry subjects) {
     this.lease = lease;
     this.registry = registry;
+    this.subjects = subjects;
     this.reader =
         new EnvelopeReader(
             registry == null
                 ? EnvelopeKeys.inline(lease.bridge())
-                : EnvelopeKeys.withRegistry(lease.bridge(), registry),
+                : EnvelopeKeys.withSubjects(lease.bridge(), registry, subjects),
             EnvelopeReader.DEFAULT_MAX_KEYS,
             null,
             DecryptFailures.child());
@@ -40,13 +46,22 @@ public final class LeasedEnvelopeReader implements AutoCloseable {
     config.requireKms();
     SharedKmsBridges.Lease lease = SharedKmsBridges.acquire(config.kmsProperties());
     KeyRegistry registry = null;
+    SubjectKeyRegistry subjects = null;
     try {
       if (config.registry() != null) {
         registry = openRegistry(config);
+        subjects = openSubjects(config);
       }
-      return new LeasedEnvelopeReader(lease, registry);
+      return new LeasedEnvelopeReader(lease, registry, subjects);
     } catch (RuntimeException e) {
       closeQuietly(registry, e);
+      if (subjects != null) {
+        try {
+          subjects.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
       lease.close();
       throw e;
     }
@@ -56,6 +71,17 @@ public final class LeasedEnvelopeReader implements AutoCloseable {
   static KeyRegistry openRegistry(SerdeConfig config) {
     try {
       return KeyRegistryService.load(
+          config.registry(), config.registryOptions(), LeasedEnvelopeReader.class.getClassLoader());
+    } catch (RegistryException | IllegalArgumentException e) {
+      throw new ConfigException(
+          config.name(SerdeConfig.REGISTRY), config.registry(), e.getMessage());
+    }
+  }
+
+  /** Opens the subject key area of {@code pipeseal.registry} (records under per-subject keys). */
+  static SubjectKeyRegistry openSubjects(SerdeConfig config) {
+    try {
+      return KeyRegistryService.loadSubjects(
           config.registry(), config.registryOptions(), LeasedEnvelopeReader.class.getClassLoader());
     } catch (RegistryException | IllegalArgumentException e) {
       throw new ConfigException(
@@ -112,7 +138,13 @@ public final class LeasedEnvelopeReader implements AutoCloseable {
       try {
         closeRegistry(registry);
       } finally {
-        lease.close();
+        try {
+          if (subjects != null) {
+            subjects.close();
+          }
+        } finally {
+          lease.close();
+        }
       }
     }
   }

@@ -4,6 +4,10 @@ import dev.pipeseal.kafka.config.EncryptionMode;
 import dev.pipeseal.kafka.config.SerdeConfig;
 import dev.pipeseal.kafka.field.FieldCipher;
 import dev.pipeseal.kafka.keys.LeasedEnvelopeWriter;
+import dev.pipeseal.kafka.subject.SubjectEnvelopeWriter;
+import dev.pipeseal.kafka.subject.SubjectSource;
+import dev.pipeseal.kms.registry.SubjectErasedException;
+import dev.pipeseal.kms.registry.SubjectHash;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
@@ -22,6 +26,11 @@ import org.apache.kafka.common.serialization.Serializer;
  * pipeseal.kms.uri=local:///etc/pipeseal/keys.p12
  * </pre>
  *
+ * <p>With {@code pipeseal.value.subject} (the record key, a header or a JSON pointer), each value
+ * is encrypted under its data subject's own key from {@code pipeseal.registry}, so {@code pipeseal
+ * shred} can erase one subject's records (crypto-shredding); a record whose subject cannot be found
+ * is refused.
+ *
  * <p>Fails closed: when anything goes wrong it throws {@link SerializationException} (so {@code
  * send()} fails) and never returns the plaintext. Null values (tombstones) stay null. Thread-safe,
  * as Kafka producers require.
@@ -32,6 +41,8 @@ public class EncryptingSerializer<T> implements Serializer<T> {
   private LeasedEnvelopeWriter keys;
   private FieldCipher fields;
   private RecordContexts.Cache contexts;
+  private SubjectEnvelopeWriter subjects;
+  private SubjectSource subjectSource;
 
   /** For configuration by class name: the inner serializer comes from properties. */
   public EncryptingSerializer() {}
@@ -54,9 +65,17 @@ public class EncryptingSerializer<T> implements Serializer<T> {
                   c.name(SerdeConfig.SERIALIZER), name, Serializer.class);
     }
     inner.configure(configs, isKey);
+    this.contexts = new RecordContexts.Cache(c.context(), isKey);
+    if (c.subject() != null) {
+      SubjectEnvelopeWriter w = SubjectEnvelopeWriter.open(c);
+      this.subjectSource = SubjectSource.parse(c.subject());
+      this.fields = FieldCipher.forMode(c.mode(), c.fields(), null, null, c.plaintext());
+      this.config = c;
+      this.subjects = w;
+      return;
+    }
     LeasedEnvelopeWriter k = LeasedEnvelopeWriter.open(c);
     this.fields = FieldCipher.forMode(c.mode(), c.fields(), k.writer(), null, c.plaintext());
-    this.contexts = new RecordContexts.Cache(c.context(), isKey);
     this.config = c;
     this.keys = k;
   }
@@ -68,7 +87,7 @@ public class EncryptingSerializer<T> implements Serializer<T> {
 
   @Override
   public byte[] serialize(String topic, Headers headers, T data) {
-    if (keys == null) {
+    if (keys == null && subjects == null) {
       throw new SerializationException("pipeseal: serializer used before configure()");
     }
     if (data == null) {
@@ -100,6 +119,11 @@ public class EncryptingSerializer<T> implements Serializer<T> {
   }
 
   private byte[] seal(String topic, Headers headers, byte[] plain) {
+    if (subjects != null) {
+      byte[] out = sealForSubject(topic, headers, plain);
+      EncryptionHeaders.mark(headers, config.isKey());
+      return out;
+    }
     byte[] out;
     try {
       out =
@@ -111,6 +135,59 @@ public class EncryptingSerializer<T> implements Serializer<T> {
     }
     EncryptionHeaders.mark(headers, config.isKey());
     return out;
+  }
+
+  private byte[] sealForSubject(String topic, Headers headers, byte[] plain) {
+    String setting = config.name(SerdeConfig.SUBJECT) + "=" + config.subject();
+    byte[] id;
+    try {
+      id = subjectSource.extract(headers, plain);
+    } catch (IllegalArgumentException e) {
+      throw new SerializationException(
+          "pipeseal: cannot find the subject of a record for topic '"
+              + topic
+              + "' ("
+              + setting
+              + "): "
+              + e.getMessage()
+              + "; nothing was sent");
+    }
+    if (id == null) {
+      throw new SerializationException(
+          "pipeseal: cannot find the subject of a record for topic '"
+              + topic
+              + "' ("
+              + setting
+              + "): "
+              + subjectSource.missing()
+              + "; nothing was sent");
+    }
+    SubjectHash subject = subjects.hash(id);
+    java.util.Arrays.fill(id, (byte) 0);
+    try {
+      return subjects.encrypt(subject, plain, contexts.context(topic));
+    } catch (SubjectErasedException e) {
+      throw new SerializationException(
+          "pipeseal: subject "
+              + subject.hex()
+              + " of a record for topic '"
+              + topic
+              + "' was erased (shredded); nothing is encrypted for it and nothing was sent",
+          e);
+    } catch (RuntimeException e) {
+      throw new SerializationException(
+          "pipeseal: cannot encrypt the "
+              + config.side()
+              + " of a record for topic '"
+              + topic
+              + "' under the key of subject "
+              + subject.hex()
+              + " (master key '"
+              + subjects.keyName()
+              + "'); nothing was sent: "
+              + e.getMessage(),
+          e);
+    }
   }
 
   private SerializationException failure(String topic, RuntimeException e) {
@@ -141,6 +218,10 @@ public class EncryptingSerializer<T> implements Serializer<T> {
       if (keys != null) {
         keys.close();
         keys = null;
+      }
+      if (subjects != null) {
+        subjects.close();
+        subjects = null;
       }
     }
   }

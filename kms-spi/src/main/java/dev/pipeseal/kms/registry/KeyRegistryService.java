@@ -18,11 +18,32 @@ public interface KeyRegistryService {
   KeyRegistry open(String location, Map<String, String> options);
 
   /**
+   * Opens the subject key area (per-subject keys, crypto-shredding) of the registry at {@code
+   * location}, with the same options.
+   */
+  SubjectKeyRegistry openSubjects(String location, Map<String, String> options);
+
+  /**
    * Opens a registry through the first service found on {@code loader}'s classpath.
    *
    * @throws RegistryException naming the location when no registry module is on the classpath
    */
   static KeyRegistry load(String location, Map<String, String> options, ClassLoader loader) {
+    return find(location, loader).open(location, options);
+  }
+
+  /**
+   * Opens a registry's subject key area through the first service found on {@code loader}'s
+   * classpath.
+   *
+   * @throws RegistryException naming the location when no registry module is on the classpath
+   */
+  static SubjectKeyRegistry loadSubjects(
+      String location, Map<String, String> options, ClassLoader loader) {
+    return find(location, loader).openSubjects(location, options);
+  }
+
+  private static KeyRegistryService find(String location, ClassLoader loader) {
     Iterator<KeyRegistryService> it =
         ServiceLoader.load(KeyRegistryService.class, loader).iterator();
     if (!it.hasNext()) {
@@ -33,6 +54,6 @@ public interface KeyRegistryService {
               + " classpath",
           null);
     }
-    return it.next().open(location, options);
+    return it.next();
   }
 }

@@ -35,6 +35,15 @@ public interface SubjectKeyRegistry extends AutoCloseable {
    */
   Optional<SubjectKey> key(SubjectHash subject, long dekId);
 
+  /**
+   * How long {@link #key} may serve a subject's entry from its cache; a shred made elsewhere is
+   * seen by this registry at most this long after it. Readers that keep keys open longer (open-key
+   * caches) look each subject key up again after this long. Zero: every lookup reads the store.
+   */
+  default java.time.Duration cacheTtl() {
+    return java.time.Duration.ZERO;
+  }
+
   /** Whether the subject was shredded (reads the store, not the cache). */
   boolean erased(SubjectHash subject);
 
