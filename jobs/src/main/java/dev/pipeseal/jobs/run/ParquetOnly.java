@@ -30,7 +30,7 @@ public final class ParquetOnly implements FileTask {
   public FileOutcome apply(JobContext context, String file) {
     String reason;
     try {
-      reason = NotParquet.reason(new Path(file), context.conf());
+      reason = NotParquet.reason(new Path(file), context.sharedConf());
     } catch (IOException | RuntimeException e) {
       return FileOutcome.of(file, Status.FAILED, InventoryTask.describe(e));
     }
