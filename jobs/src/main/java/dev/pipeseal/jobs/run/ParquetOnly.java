@@ -26,6 +26,12 @@ public final class ParquetOnly implements FileTask {
     this.task = task;
   }
 
+  /** The wrapped task's: the runners size their pools by the task they are handed, this one. */
+  @Override
+  public int filesInFlight() {
+    return task.filesInFlight();
+  }
+
   @Override
   public FileOutcome apply(JobContext context, String file) {
     String reason;
