@@ -26,11 +26,17 @@ public final class ParquetOnly implements FileTask {
     this.task = task;
   }
 
+  /** The wrapped task's: the runners size their pools by the task they are handed, this one. */
+  @Override
+  public int filesInFlight() {
+    return task.filesInFlight();
+  }
+
   @Override
   public FileOutcome apply(JobContext context, String file) {
     String reason;
     try {
-      reason = NotParquet.reason(new Path(file), context.conf());
+      reason = NotParquet.reason(new Path(file), context.sharedConf());
     } catch (IOException | RuntimeException e) {
       return FileOutcome.of(file, Status.FAILED, InventoryTask.describe(e));
     }
