@@ -657,6 +657,7 @@ public abstract class JobCommand implements Callable<Integer> {
             KeyRegistries.openSubjects(o.registry(), o.registryProperties())) {
       if (MigrationTarget.of(o.properties()) != null) {
         return new RegistryMigrator(ctx.kms(), registry, o.keyFilter(), o.dryRun(), report::problem)
+            .withSubjects(subjects)
             .run();
       }
       return new RegistryRewrapper(

@@ -432,10 +432,11 @@ final class SegmentSubjectRegistry implements SubjectKeyRegistry {
     int removed = 0;
     // An interrupted shred may have left the erased mark beside files it meant to delete: finish.
     if (!alreadyErased || keys > 0 || before.files().size() > 1) {
-      removed = compactBucket(bucket, subject);
+      removed = rewrite(bucket, before, subject, Map.of()).removed();
       // A batch that read the bucket before our rewrite may have published a key for this
       // subject since (it checks for us too, see publishChecked): look once more, and rewrite
-      // again while any key of the erased subject is still stored.
+      // again while any key of the erased subject is still stored. (This recheck, not the
+      // settling compaction does, so the keys it destroys are counted.)
       for (int attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
         SubjectState after = readBucket(bucket).subjects().get(subject);
         if (after == null || after.keys().isEmpty()) {

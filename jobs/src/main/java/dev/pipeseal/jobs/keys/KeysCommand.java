@@ -292,6 +292,7 @@ public final class KeysCommand implements Callable<Integer> {
             to != null
                 ? new RegistryMigrator(
                         kms, reg, key, dryRun, line -> err().println("pipeseal keys: " + line))
+                    .withSubjects(subjects)
                     .run()
                 : new RegistryRewrapper(
                         kms,
@@ -367,7 +368,9 @@ public final class KeysCommand implements Callable<Integer> {
             "subject keys: %d, %d stale, %s %d, failed %d%n",
             sk.keys(),
             sk.stale(),
-            dryRun ? "would rewrap" : "rewrapped",
+            dryRun
+                ? (to == null ? "would rewrap" : "would move")
+                : (to == null ? "rewrapped" : "moved"),
             dryRun ? sk.stale() : sk.rewrapped(),
             sk.failed());
       }

@@ -9,18 +9,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.jobs.run.FaultInjection;
 import dev.pipeseal.jobs.testing.Lakes;
+import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryRecord;
+import dev.pipeseal.kms.registry.SubjectHash;
+import dev.pipeseal.kms.registry.SubjectHasher;
+import dev.pipeseal.kms.registry.SubjectKey;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
 import dev.pipeseal.kms.testing.MotoServer;
 import dev.pipeseal.registry.KeyRegistries;
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +110,36 @@ class MigrateDemoLakeToAwsTest {
     Path registry = demo.resolve("registry");
     List<Path> files = DemoJob.dataFiles(lake);
     Map<Path, byte[]> dataBefore = bytes(files);
+    // Subject keys (crypto-shredding) in the same registry, made by the local store: they must
+    // move too, or they would die with it.
+    Map<SubjectHash, String> subjectDeks = new HashMap<>();
+    Map<String, String> localOnly = new LinkedHashMap<>();
+    localOnly.put("pipeseal.kms.uri", "local://" + demo.resolve("keys.p12"));
+    localOnly.put("pipeseal.kms.provider.password", "file:" + demo.resolve("keystore.password"));
+    SubjectHasher hasher =
+        SubjectHasher.of("test-only subject PRF key, 32+ bytes".getBytes(StandardCharsets.UTF_8));
+    try (KmsBridge local = KmsBridge.open(localOnly);
+        SubjectKeyRegistry subjects = KeyRegistries.openSubjects(registry.toString(), Map.of())) {
+      List<SubjectHash> ids = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        ids.add(hasher.hash("user-" + i));
+      }
+      for (SubjectKey k :
+          subjects
+              .keysFor(
+                  ids,
+                  () -> {
+                    try (DataKeyPair pair = KmsCalls.await(local.generateDataKey(DemoJob.PII))) {
+                      return pair.wrapped();
+                    }
+                  })
+              .values()) {
+        try (DataKey dek = KmsCalls.await(local.unwrap(k.wrapped()))) {
+          subjectDeks.put(k.subject(), fingerprint(dek));
+        }
+      }
+    }
+    assertThat(subjectDeks).hasSize(20);
 
     try (KmsBridge aws = KmsBridge.open(awsOnly)) {
       aws.admin().orElseThrow().createKey(DemoJob.PII);
@@ -211,7 +251,9 @@ class MigrateDemoLakeToAwsTest {
             "--to",
             AWS);
     assertThat(keys.code()).as(keys.out() + keys.err()).isZero();
-    assertThat(keys.out()).contains("moved to " + AWS + " 2, failed 0");
+    assertThat(keys.out())
+        .contains("moved to " + AWS + " 2, failed 0")
+        .contains("subject keys: 20, 20 stale, moved 20, failed 0");
 
     // External key material: only the small JSON files changed, never a data file.
     assertThat(bytes(files)).usingRecursiveComparison().isEqualTo(dataBefore);
@@ -232,6 +274,19 @@ class MigrateDemoLakeToAwsTest {
         assertThat(r.wrapped().provider()).isEqualTo("aws-kms");
         try (DataKey dek = KmsCalls.await(aws.unwrap(r.wrapped()))) {
           assertThat(dek.isDestroyed()).isFalse();
+        }
+      }
+    }
+    // ... every subject key, to the DEK it held ...
+    try (KmsBridge aws = KmsBridge.open(awsOnly);
+        SubjectKeyRegistry subjects = KeyRegistries.openSubjects(registry.toString(), Map.of())) {
+      List<SubjectKey> stored = new ArrayList<>();
+      subjects.forEachStoredKey(stored::add);
+      assertThat(stored).hasSize(20);
+      for (SubjectKey k : stored) {
+        assertThat(k.wrapped().provider()).isEqualTo("aws-kms");
+        try (DataKey dek = KmsCalls.await(aws.unwrap(k.wrapped()))) {
+          assertThat(fingerprint(dek)).isEqualTo(subjectDeks.get(k.subject()));
         }
       }
     }
@@ -294,6 +349,17 @@ class MigrateDemoLakeToAwsTest {
     try (Stream<Path> s = Files.walk(root)) {
       return bytes(s.filter(Files::isRegularFile).toList());
     }
+  }
+
+  private static String fingerprint(DataKey dek) {
+    return dek.withMaterial(
+        m -> {
+          try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(m));
+          } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   private static void assertTreesEqual(Map<Path, byte[]> actual, Map<Path, byte[]> expected) {

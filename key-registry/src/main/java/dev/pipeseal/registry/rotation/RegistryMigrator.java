@@ -10,7 +10,11 @@ import dev.pipeseal.kms.registry.KeyRegistry;
 import dev.pipeseal.kms.registry.RegistryConflictException;
 import dev.pipeseal.kms.registry.RegistryException;
 import dev.pipeseal.kms.registry.RegistryRecord;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry;
+import dev.pipeseal.kms.registry.SubjectKeyRegistry.KeyRewrapResult;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -37,6 +41,7 @@ public final class RegistryMigrator {
   private long moved;
   private long failed;
   private long skipped;
+  private SubjectKeyRegistry subjects;
 
   /**
    * @param keyFilter only records of this master key, or null for all
@@ -51,13 +56,42 @@ public final class RegistryMigrator {
     this.problems = problems;
   }
 
+  /**
+   * Also moves the subject keys of the registry's crypto-shredding area, after the records: left
+   * behind, they would die with the old KMS.
+   */
+  public RegistryMigrator withSubjects(SubjectKeyRegistry subjects) {
+    this.subjects = subjects;
+    return this;
+  }
+
   /** Scans the whole registry once; safe to rerun. */
   public RewrapReport run() {
     Iterator<KeyId> ids = registry.ids().iterator();
     while (ids.hasNext()) {
       visit(ids.next());
     }
-    return new RewrapReport(scanned, current, elsewhere, moved, failed, skipped, elsewhereByKey);
+    KeyRewrapResult subjectKeys =
+        subjects == null
+            ? null
+            : subjects.rewrapKeys(
+                w ->
+                    (keyFilter == null || keyFilter.equals(w.masterKeyName()))
+                        && KeyMigration.needed(kms, w),
+                this::moveAll,
+                dryRun,
+                problems);
+    return new RewrapReport(
+        scanned, current, elsewhere, moved, failed, skipped, elsewhereByKey, subjectKeys);
+  }
+
+  private List<WrappedKey> moveAll(List<WrappedKey> keys) {
+    List<WrappedKey> out = new ArrayList<>(keys.size());
+    for (WrappedKey w : keys) {
+      checkTarget(w.masterKeyName());
+      out.add(KmsCalls.await(KeyMigration.moveTo(kms, w)));
+    }
+    return out;
   }
 
   private void visit(KeyId id) {
