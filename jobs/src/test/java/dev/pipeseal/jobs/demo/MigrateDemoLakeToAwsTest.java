@@ -113,12 +113,12 @@ class MigrateDemoLakeToAwsTest {
     // Subject keys (crypto-shredding) in the same registry, made by the local store: they must
     // move too, or they would die with it.
     Map<SubjectHash, String> subjectDeks = new HashMap<>();
-    Map<String, String> localOnly = new LinkedHashMap<>();
-    localOnly.put("pipeseal.kms.uri", "local://" + demo.resolve("keys.p12"));
-    localOnly.put("pipeseal.kms.provider.password", "file:" + demo.resolve("keystore.password"));
+    Map<String, String> localStore = new LinkedHashMap<>();
+    localStore.put("pipeseal.kms.uri", "local://" + demo.resolve("keys.p12"));
+    localStore.put("pipeseal.kms.provider.password", "file:" + demo.resolve("keystore.password"));
     SubjectHasher hasher =
         SubjectHasher.of("test-only subject PRF key, 32+ bytes".getBytes(StandardCharsets.UTF_8));
-    try (KmsBridge local = KmsBridge.open(localOnly);
+    try (KmsBridge local = KmsBridge.open(localStore);
         SubjectKeyRegistry subjects = KeyRegistries.openSubjects(registry.toString(), Map.of())) {
       List<SubjectHash> ids = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
