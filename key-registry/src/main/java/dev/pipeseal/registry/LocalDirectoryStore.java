@@ -5,6 +5,7 @@ import dev.pipeseal.kms.storage.AtomicFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -171,20 +172,30 @@ final class LocalDirectoryStore implements RegistryStore {
     if (!Files.isDirectory(keys)) {
       return 0;
     }
-    Instant cutoff = Instant.now().minus(olderThan);
+    // By hand rather than Files.walk: writers publish (rename away) temporaries while this runs,
+    // and a walk fails on an entry that vanishes between its listing and its attributes.
+    return removeStaleTemporaries(keys, 3, Instant.now().minus(olderThan));
+  }
+
+  private static int removeStaleTemporaries(Path dir, int depth, Instant cutoff)
+      throws IOException {
     int removed = 0;
-    try (Stream<Path> files = Files.walk(keys, 3)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
         try {
-          if (RegistryLayout.isTemporary(p.getFileName().toString())
+          if (depth > 1 && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            removed += removeStaleTemporaries(p, depth - 1, cutoff);
+          } else if (RegistryLayout.isTemporary(p.getFileName().toString())
               && Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)
               && Files.deleteIfExists(p)) {
             removed++;
           }
         } catch (NoSuchFileException e) {
-          // A writer published (renamed) its temporary between the listing and this look: fine.
+          // Published or compacted away since the listing: nothing to remove.
         }
       }
+    } catch (NoSuchFileException e) {
+      return removed; // the directory itself went (compaction of a whole id)
     }
     return removed;
   }
