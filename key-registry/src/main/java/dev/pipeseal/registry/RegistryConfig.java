@@ -93,8 +93,9 @@ public record RegistryConfig(
               "registry.subject-cache-ttl",
               Duration.ofMinutes(1),
               ChronoUnit.SECONDS,
-              "How long a cached subject entry is used; readers in other processes refuse a"
-                  + " shredded subject's values at most this long after the shred.")
+              "How long a cached subject entry (and a reader's or writer's open subject key) is"
+                  + " used before the registry is read again; a running process refuses a shredded"
+                  + " subject's values at most twice this long after the shred.")
           .withCheck(d -> !d.isNegative(), "must not be negative");
 
   /** The options {@link #parse} reads. */
