@@ -26,11 +26,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +132,7 @@ class MigrateDemoLakeToAwsTest {
                   })
               .values()) {
         try (DataKey dek = KmsCalls.await(local.unwrap(k.wrapped()))) {
-          subjectDeks.put(k.subject(), fingerprint(dek));
+          subjectDeks.put(k.subject(), Lakes.fingerprint(dek));
         }
       }
     }
@@ -286,7 +283,7 @@ class MigrateDemoLakeToAwsTest {
       for (SubjectKey k : stored) {
         assertThat(k.wrapped().provider()).isEqualTo("aws-kms");
         try (DataKey dek = KmsCalls.await(aws.unwrap(k.wrapped()))) {
-          assertThat(fingerprint(dek)).isEqualTo(subjectDeks.get(k.subject()));
+          assertThat(Lakes.fingerprint(dek)).isEqualTo(subjectDeks.get(k.subject()));
         }
       }
     }
@@ -349,17 +346,6 @@ class MigrateDemoLakeToAwsTest {
     try (Stream<Path> s = Files.walk(root)) {
       return bytes(s.filter(Files::isRegularFile).toList());
     }
-  }
-
-  private static String fingerprint(DataKey dek) {
-    return dek.withMaterial(
-        m -> {
-          try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(m));
-          } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-          }
-        });
   }
 
   private static void assertTreesEqual(Map<Path, byte[]> actual, Map<Path, byte[]> expected) {

@@ -25,8 +25,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +32,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -150,22 +147,11 @@ class KeyLifecycleCliTest {
       for (SubjectKey k : keys.values()) {
         assertThat(k.wrapped().masterKeyVersion()).isEqualTo("2");
         try (DataKey dek = KmsCalls.await(kms.unwrap(k.wrapped()))) {
-          fingerprints.put(k.subject(), fingerprint(dek));
+          fingerprints.put(k.subject(), Lakes.fingerprint(dek));
         }
       }
     }
     return fingerprints;
-  }
-
-  private static String fingerprint(DataKey dek) {
-    return dek.withMaterial(
-        m -> {
-          try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(m));
-          } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-          }
-        });
   }
 
   @Test
@@ -330,7 +316,7 @@ class KeyLifecycleCliTest {
       for (SubjectKey k : stored) {
         assertThat(k.wrapped().masterKeyVersion()).isEqualTo("3");
         try (DataKey dek = KmsCalls.await(kms.unwrap(k.wrapped()))) {
-          assertThat(fingerprint(dek)).isEqualTo(subjectDeks.get(k.subject()));
+          assertThat(Lakes.fingerprint(dek)).isEqualTo(subjectDeks.get(k.subject()));
         }
       }
     }

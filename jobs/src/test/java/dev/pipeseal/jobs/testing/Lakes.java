@@ -1,5 +1,6 @@
 package dev.pipeseal.jobs.testing;
 
+import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.jobs.PipesealCli;
 import dev.pipeseal.kms.KmsAdmin;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
@@ -10,7 +11,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,4 +140,19 @@ public final class Lakes {
 
   /** A CLI run. */
   public record Result(int code, String out, String err) {}
+
+  /**
+   * SHA-256 of a DEK's material in hex: lets a test tell that a rewrapped or moved key is still the
+   * same DEK without keeping the key bytes.
+   */
+  public static String fingerprint(DataKey dek) {
+    return dek.withMaterial(
+        m -> {
+          try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(m));
+          } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
 }
