@@ -5,9 +5,17 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
@@ -71,13 +79,29 @@ public final class HadoopAtomicFiles {
    * readers never see a partial file, but run one job per table there.
    */
   public static void swap(Path tmp, Path target, Configuration conf) throws IOException {
+    swap(tmp, target, conf, null);
+  }
+
+  /**
+   * As {@link #swap(Path, Path, Configuration)}, but on local disks the directory holding {@code
+   * target} is not forced here: it is added to {@code later}, whose owner forces it (once for all
+   * the swaps into that directory) before recording any of them as done. Until then a power loss
+   * may undo the rename, never the new file's content (forced before the rename): the old version
+   * stands again, complete, and the swap must simply be redone. Null: force at once.
+   */
+  public static void swap(Path tmp, Path target, Configuration conf, DirectoryForces later)
+      throws IOException {
     FileSystem fs = target.getFileSystem(conf);
     if (fs instanceof LocalFileSystem local) {
       // The stale checksum sidecar must go first: a crash after this leaves the old file without
       // its sidecar, which Hadoop reads unchecked; the reverse order would fail every read.
       Path crc = local.getChecksumFile(fs.makeQualified(target));
       java.nio.file.Path crcFile = java.nio.file.Path.of(fs.makeQualified(crc).toUri());
-      Files.deleteIfExists(crcFile);
+      // An unlink takes the directory's lock exclusively even when the name is absent (the usual
+      // case: we write no sidecars); a lookup shares it with the other swaps in the directory.
+      if (Files.exists(crcFile, LinkOption.NOFOLLOW_LINKS)) {
+        Files.deleteIfExists(crcFile);
+      }
       java.nio.file.Path from = java.nio.file.Path.of(fs.makeQualified(tmp).toUri());
       java.nio.file.Path to = java.nio.file.Path.of(fs.makeQualified(target).toUri());
       try {
@@ -85,7 +109,11 @@ public final class HadoopAtomicFiles {
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("cannot replace " + target + " atomically", e);
       }
-      fsyncDirectory(to.getParent());
+      if (later == null) {
+        fsyncDirectory(to.getParent());
+      } else {
+        later.add(to.getParent());
+      }
       return;
     }
     FileContext fc = FileContext.getFileContext(target.toUri(), conf);
@@ -198,6 +226,59 @@ public final class HadoopAtomicFiles {
   public static FileSystem rawFileSystem(Path p, Configuration conf) throws IOException {
     FileSystem fs = p.getFileSystem(conf);
     return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
+  }
+
+  /**
+   * Local directories that swaps renamed into and that still need forcing, each listed once however
+   * many swaps it took: a batch of swaps costs one directory force per distinct directory instead
+   * of one per file. Thread-safe; the owner calls {@link #force} before it records any of those
+   * swaps as done, and a crash before that can only undo renames it has not recorded.
+   */
+  public static final class DirectoryForces {
+    private final Set<java.nio.file.Path> dirs = ConcurrentHashMap.newKeySet();
+
+    void add(java.nio.file.Path dir) {
+      dirs.add(dir);
+    }
+
+    /** Directories waiting for their force. */
+    public int pending() {
+      return dirs.size();
+    }
+
+    /**
+     * Forces every pending directory, on {@code pool} when there are several (the forces of one
+     * file system then share journal commits), and waits for them all. A directory is forgotten
+     * once forced; swaps added meanwhile wait for the next call.
+     */
+    public void force(ExecutorService pool) {
+      List<java.nio.file.Path> now = new ArrayList<>(dirs);
+      dirs.removeAll(now);
+      if (now.size() == 1 || pool == null) {
+        now.forEach(HadoopAtomicFiles::fsyncDirectory);
+        return;
+      }
+      List<Future<?>> forces = new ArrayList<>();
+      for (java.nio.file.Path d : now) {
+        forces.add(pool.submit(() -> fsyncDirectory(d)));
+      }
+      boolean interrupted = false;
+      for (Future<?> f : forces) {
+        while (true) {
+          try {
+            f.get();
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true; // every force must finish before the caller records anything
+          } catch (ExecutionException e) {
+            throw new IllegalStateException("directory force failed", e.getCause());
+          }
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private static void fsyncDirectory(java.nio.file.Path dir) {

@@ -6,12 +6,13 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -28,14 +29,26 @@ public record KeyMaterialFile(Path path, LinkedHashMap<String, String> entries) 
   }
 
   public static KeyMaterialFile read(Path path, Configuration conf) throws IOException {
-    FileSystem fs = path.getFileSystem(conf);
-    byte[] bytes;
-    try (InputStream in = fs.open(path)) {
-      bytes = in.readAllBytes();
-    } catch (FileNotFoundException e) {
+    return parse(path, new String(readBytes(path, conf), StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The file's bytes as stored.
+   *
+   * @throws CorruptFileException if it is missing
+   */
+  public static byte[] readBytes(Path path, Configuration conf) throws IOException {
+    try {
+      java.nio.file.Path local = LocalReads.unchecked(path, conf);
+      if (local != null) {
+        return Files.readAllBytes(local);
+      }
+      try (InputStream in = path.getFileSystem(conf).open(path)) {
+        return in.readAllBytes();
+      }
+    } catch (FileNotFoundException | NoSuchFileException e) {
       throw new CorruptFileException("key material file " + path + " is missing");
     }
-    return parse(path, new String(bytes, StandardCharsets.UTF_8));
   }
 
   public static KeyMaterialFile parse(Path path, String json) throws CorruptFileException {

@@ -18,13 +18,18 @@ import org.apache.hadoop.fs.Path;
 public final class NotParquet {
   private NotParquet() {}
 
+  /** Whether a file's name (or whole path: the extension has no slash) ends in {@code .parquet}. */
+  public static boolean named(String nameOrPath) {
+    return nameOrPath.toLowerCase(Locale.ROOT).endsWith(".parquet");
+  }
+
   /**
    * Why {@code file} is not a Parquet file, or null if it claims to be one: its name ends in {@code
    * .parquet}, or it starts with Parquet's magic ({@code PAR1}, or {@code PARE} for encrypted
    * footers). Only names without the extension cost a read of four bytes.
    */
   public static String reason(Path file, Configuration conf) throws IOException {
-    if (file.getName().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+    if (named(file.getName())) {
       return null;
     }
     FileSystem fs = file.getFileSystem(conf);

@@ -3,7 +3,10 @@ package dev.pipeseal.jobs.lake;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -42,37 +45,103 @@ public record ParquetTail(
     implements Serializable {
   private static final int MAX_FOOTER = 256 << 20;
 
+  /** Positional reads of a file whose length is known. */
+  private interface Source extends java.io.Closeable {
+    long length();
+
+    void readFully(long position, byte[] into) throws IOException;
+  }
+
   public static ParquetTail read(Path file, Configuration conf) throws IOException {
+    java.nio.file.Path local = LocalReads.unchecked(file, conf);
+    try (Source in = local != null ? local(local) : hadoop(file, conf)) {
+      return read(in);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new java.io.FileNotFoundException(file + " not found");
+    }
+  }
+
+  private static Source local(java.nio.file.Path file) throws IOException {
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    long len;
+    try {
+      len = ch.size();
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    return new Source() {
+      @Override
+      public long length() {
+        return len;
+      }
+
+      @Override
+      public void readFully(long position, byte[] into) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(into);
+        while (b.hasRemaining()) {
+          if (ch.read(b, position + b.position()) < 0) {
+            throw new java.io.EOFException("end of file at " + (position + b.position()));
+          }
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        ch.close();
+      }
+    };
+  }
+
+  private static Source hadoop(Path file, Configuration conf) throws IOException {
     FileSystem fs = file.getFileSystem(conf);
     long len = fs.getFileStatus(file).getLen();
+    FSDataInputStream in = len < 12 ? null : fs.open(file);
+    return new Source() {
+      @Override
+      public long length() {
+        return len;
+      }
+
+      @Override
+      public void readFully(long position, byte[] into) throws IOException {
+        in.readFully(position, into);
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (in != null) {
+          in.close();
+        }
+      }
+    };
+  }
+
+  private static ParquetTail read(Source in) throws IOException {
+    long len = in.length();
     if (len < 12) {
       throw new CorruptFileException("not a Parquet file (" + len + " bytes)");
     }
-    try (FSDataInputStream in = fs.open(file)) {
-      byte[] head = new byte[4];
-      byte[] tail = new byte[8];
-      in.readFully(0, head);
-      in.readFully(len - 8, tail);
-      String magic = new String(tail, 4, 4, StandardCharsets.US_ASCII);
-      String headMagic = new String(head, StandardCharsets.US_ASCII);
-      if (!magic.equals(headMagic) || !(magic.equals("PAR1") || magic.equals("PARE"))) {
-        throw new CorruptFileException("not a Parquet file (no PAR1/PARE magic at both ends)");
-      }
-      int footerLen =
-          (tail[0] & 0xff)
-              | (tail[1] & 0xff) << 8
-              | (tail[2] & 0xff) << 16
-              | (tail[3] & 0xff) << 24;
-      if (footerLen <= 0 || footerLen > len - 12 || footerLen > MAX_FOOTER) {
-        throw new CorruptFileException("Parquet footer length " + footerLen + " is out of range");
-      }
-      byte[] footer = new byte[footerLen];
-      in.readFully(len - 8 - footerLen, footer);
-      try {
-        return magic.equals("PARE") ? encryptedFooter(footer) : plaintextFooter(footer);
-      } catch (IOException | RuntimeException e) {
-        throw new CorruptFileException("Parquet footer does not parse", e);
-      }
+    byte[] head = new byte[4];
+    byte[] tail = new byte[8];
+    in.readFully(0, head);
+    in.readFully(len - 8, tail);
+    String magic = new String(tail, 4, 4, StandardCharsets.US_ASCII);
+    String headMagic = new String(head, StandardCharsets.US_ASCII);
+    if (!magic.equals(headMagic) || !(magic.equals("PAR1") || magic.equals("PARE"))) {
+      throw new CorruptFileException("not a Parquet file (no PAR1/PARE magic at both ends)");
+    }
+    int footerLen =
+        (tail[0] & 0xff) | (tail[1] & 0xff) << 8 | (tail[2] & 0xff) << 16 | (tail[3] & 0xff) << 24;
+    if (footerLen <= 0 || footerLen > len - 12 || footerLen > MAX_FOOTER) {
+      throw new CorruptFileException("Parquet footer length " + footerLen + " is out of range");
+    }
+    byte[] footer = new byte[footerLen];
+    in.readFully(len - 8 - footerLen, footer);
+    try {
+      return magic.equals("PARE") ? encryptedFooter(footer) : plaintextFooter(footer);
+    } catch (IOException | RuntimeException e) {
+      throw new CorruptFileException("Parquet footer does not parse", e);
     }
   }
 

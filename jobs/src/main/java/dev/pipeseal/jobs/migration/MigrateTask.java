@@ -177,7 +177,8 @@ public final class MigrateTask implements FileTask {
       return new FileOutcome(
           file, Status.WOULD_CHANGE, "would move keys " + from + " to " + target, info);
     }
-    KeyMaterialSwap.publish(kms, materialPath, next, moved, read.with(material), conf, file);
+    KeyMaterialSwap.publish(
+        kms, materialPath, next, moved, read.with(material), conf, file, context.renamed());
     return new FileOutcome(
         file,
         Status.DONE,

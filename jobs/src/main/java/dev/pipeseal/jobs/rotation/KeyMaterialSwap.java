@@ -4,11 +4,13 @@ import dev.pipeseal.crypto.key.DataKey;
 import dev.pipeseal.jobs.lake.KeyMaterial;
 import dev.pipeseal.jobs.lake.KeyMaterialFile;
 import dev.pipeseal.jobs.run.FaultInjection;
+import dev.pipeseal.jobs.run.JobContext;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.parquet.kms.WrappedKeyString;
 import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,18 +33,27 @@ public final class KeyMaterialSwap {
   private KeyMaterialSwap() {}
 
   /** What a job read of a data file and its key material, before working on them. */
-  public record Read(Path data, long length, long modified, KeyMaterialFile material) {
+  public record Read(
+      Path data, long length, long modified, KeyMaterialFile material, byte[] materialBytes) {
     /**
      * The data file's state now; call before reading the data file's footer, then {@link #with} the
      * key material read after it.
      */
     public static Read of(Path data, Configuration conf) throws IOException {
       FileStatus st = HadoopAtomicFiles.rawFileSystem(data, conf).getFileStatus(data);
-      return new Read(data, st.getLen(), st.getModificationTime(), null);
+      return new Read(data, st.getLen(), st.getModificationTime(), null, null);
     }
 
     public Read with(KeyMaterialFile material) {
-      return new Read(data, length, modified, material);
+      return new Read(data, length, modified, material, null);
+    }
+
+    /**
+     * As {@link #with(KeyMaterialFile)}, also given the bytes {@code material} was parsed from: the
+     * check then compares bytes first and parses only when they differ.
+     */
+    public Read with(KeyMaterialFile material, byte[] bytes) {
+      return new Read(data, length, modified, material, bytes);
     }
 
     /**
@@ -60,13 +71,20 @@ public final class KeyMaterialSwap {
       if (st.getLen() != length || st.getModificationTime() != modified) {
         throw changed("the data file was replaced");
       }
-      KeyMaterialFile now;
+      byte[] now;
       try {
-        now = KeyMaterialFile.read(material.path(), conf);
+        now = KeyMaterialFile.readBytes(material.path(), conf);
       } catch (java.io.FileNotFoundException e) {
         throw changed("its key material file was removed");
       }
-      if (!now.entries().equals(material.entries())) {
+      // The same bytes are the same entries; other bytes may still hold them (another writer's
+      // formatting), which only parsing tells.
+      if (materialBytes != null && Arrays.equals(now, materialBytes)) {
+        return;
+      }
+      KeyMaterialFile parsed =
+          KeyMaterialFile.parse(material.path(), new String(now, StandardCharsets.UTF_8));
+      if (!parsed.entries().equals(material.entries())) {
         throw changed("its key material was replaced");
       }
     }
@@ -89,6 +107,10 @@ public final class KeyMaterialSwap {
    * @param read the data file and key material as the job read them: checked unchanged right before
    *     the swap
    * @param file the data file, for fault injection points and messages
+   * @param later where the directory force of the rename goes ({@link JobContext#renamed}: forced
+   *     once per batch, before the checkpoint records the file), or null to force it here. Both
+   *     versions of the key material open the same data file, so a rename a power loss undoes
+   *     leaves a readable file that the rerun rotates again.
    * @return what now stands at {@code materialPath}
    * @throws ChangedConcurrentlyException if {@code read} no longer holds (nothing replaced)
    */
@@ -99,7 +121,8 @@ public final class KeyMaterialSwap {
       Map<String, String> changed,
       Read read,
       Configuration conf,
-      String file)
+      String file,
+      HadoopAtomicFiles.DirectoryForces later)
       throws IOException {
     KeyMaterialFile updated = new KeyMaterialFile(materialPath, next);
     Path tmp = HadoopAtomicFiles.writeTemporary(materialPath, updated.toBytes(), conf);
@@ -107,7 +130,7 @@ public final class KeyMaterialSwap {
       check(kms, KeyMaterialFile.read(tmp, conf), next, changed);
       FaultInjection.at(FaultInjection.AFTER_WRITE, file);
       read.check(conf);
-      HadoopAtomicFiles.swap(tmp, materialPath, conf);
+      HadoopAtomicFiles.swap(tmp, materialPath, conf, later);
     } catch (IOException | RuntimeException e) {
       HadoopAtomicFiles.discard(tmp, conf);
       throw e;

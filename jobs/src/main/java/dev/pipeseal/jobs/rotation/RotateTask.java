@@ -18,6 +18,7 @@ import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.parquet.kms.WrappedKeyString;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,14 +75,17 @@ public final class RotateTask implements FileTask {
       KeyMaterialSwap.Read read = dryRun ? null : KeyMaterialSwap.Read.of(p, conf);
       ParquetTail tail = ParquetTail.read(p, conf);
       if (FileInspector.hasExternalKeyMaterial(p, tail)) {
-        KeyMaterialFile material = KeyMaterialFile.read(KeyMaterialFile.of(p), conf);
+        Path materialPath = KeyMaterialFile.of(p);
+        byte[] bytes = KeyMaterialFile.readBytes(materialPath, conf);
+        KeyMaterialFile material =
+            KeyMaterialFile.parse(materialPath, new String(bytes, StandardCharsets.UTF_8));
         return rotateExternal(
             context,
             p,
             conf,
             tail,
             material,
-            read == null ? null : read.with(material),
+            read == null ? null : read.with(material, bytes),
             FileInspector.inspect(p, tail, material));
       }
       FileInfo info = FileInspector.inspect(p, tail, (KeyMaterialFile) null);
@@ -206,7 +210,8 @@ public final class RotateTask implements FileTask {
       return new FileOutcome(file, Status.WOULD_CHANGE, "would rewrap keys under " + from, info);
     }
     KeyMaterialFile updated =
-        KeyMaterialSwap.publish(kms, materialPath, next, rewrapped, read, conf, file);
+        KeyMaterialSwap.publish(
+            kms, materialPath, next, rewrapped, read, conf, file, context.renamed());
     // What was read back and checked is what now stands there; the data file is untouched.
     FileInfo after = FileInspector.inspect(data, tail, updated);
     return new FileOutcome(

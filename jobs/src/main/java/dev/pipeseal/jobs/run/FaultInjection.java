@@ -14,6 +14,12 @@ public final class FaultInjection {
   /** Target replaced, outcome not yet reported. */
   public static final String AFTER_RENAME = "after-rename";
 
+  /**
+   * A batch's files finished and renamed, the directories of those renames not yet forced (a power
+   * loss here may undo any of them), the checkpoint not yet written.
+   */
+  public static final String BEFORE_DIRECTORY_FORCE = "before-directory-force";
+
   /** A batch finished, its checkpoint not yet written. */
   public static final String MID_RUN = "mid-run";
 

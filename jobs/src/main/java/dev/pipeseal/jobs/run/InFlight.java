@@ -11,17 +11,23 @@ import java.util.concurrent.Future;
 
 /**
  * Runs one Spark task's files with up to {@code n} at once on threads of its own, so a task whose
- * files mostly wait on storage keeps its core busy. Outcomes in the order of the paths; an {@link
- * Error} (a crash) from any file is rethrown, as it would be on the task's own thread.
+ * files mostly wait on storage keeps its core busy. Outcomes in the order of the paths, returned
+ * once the directories the files' swaps renamed into are forced ({@link JobContext#forceRenamed});
+ * an {@link Error} (a crash) from any file is rethrown, as it would be on the task's own thread.
  */
 final class InFlight {
   private InFlight() {}
 
   static List<FileOutcome> apply(FileTask task, JobContext ctx, Iterator<String> paths, int n) {
     List<FileOutcome> out = new ArrayList<>();
+    String last = null;
     if (n <= 1) {
       while (paths.hasNext()) {
-        out.add(task.apply(ctx, paths.next()));
+        last = paths.next();
+        out.add(task.apply(ctx, last));
+      }
+      if (last != null) {
+        ctx.forceRenamed(last, null);
       }
       return out;
     }
@@ -30,10 +36,14 @@ final class InFlight {
       List<Future<FileOutcome>> futures = new ArrayList<>();
       while (paths.hasNext()) {
         String p = paths.next();
+        last = p;
         futures.add(pool.submit(() -> task.apply(ctx, p)));
       }
       for (Future<FileOutcome> f : futures) {
         out.add(await(f));
+      }
+      if (last != null) {
+        ctx.forceRenamed(last, pool);
       }
       return out;
     } finally {

@@ -3,9 +3,11 @@ package dev.pipeseal.jobs.run;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
 import dev.pipeseal.kms.bridge.SharedKmsBridges;
+import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -21,6 +23,7 @@ public final class JobContext {
   private final double kmsRate;
   private final Map<String, String> currentVersions = new ConcurrentHashMap<>();
   private final Map<Class<?>, Object> memos = new ConcurrentHashMap<>();
+  private final HadoopAtomicFiles.DirectoryForces renamed = new HadoopAtomicFiles.DirectoryForces();
   private volatile Kms kms;
   private volatile Configuration shared;
 
@@ -73,6 +76,30 @@ public final class JobContext {
   @SuppressWarnings("unchecked")
   public <T> T memo(Class<?> owner, java.util.function.Supplier<T> init) {
     return (T) memos.computeIfAbsent(owner, o -> init.get());
+  }
+
+  /**
+   * Where tasks whose swaps are independent of each other (one file each, either version readable)
+   * leave their directory forces ({@link HadoopAtomicFiles#swap(org.apache.hadoop.fs.Path,
+   * org.apache.hadoop.fs.Path, Configuration, HadoopAtomicFiles.DirectoryForces)}): the runner
+   * forces them in {@link #forceRenamed} once the context's files are finished, before their
+   * outcomes reach the checkpoint.
+   */
+  public HadoopAtomicFiles.DirectoryForces renamed() {
+    return renamed;
+  }
+
+  /**
+   * Forces the directories of every swap the context's files made, each directory once; runners
+   * call it after the last file of a batch (or Spark task) finished and before they return the
+   * outcomes, so a batch reaches the checkpoint only once its renames are durable.
+   *
+   * @param last the batch's last file, for fault injection
+   * @param pool threads to force several directories at once, or null
+   */
+  public void forceRenamed(String last, ExecutorService pool) {
+    FaultInjection.at(FaultInjection.BEFORE_DIRECTORY_FORCE, last);
+    renamed.force(pool);
   }
 
   public static Configuration hadoopConf(Map<String, String> properties) {

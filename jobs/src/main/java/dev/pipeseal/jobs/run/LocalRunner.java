@@ -43,6 +43,9 @@ final class LocalRunner implements FileRunner {
     for (Future<FileOutcome> f : futures) {
       out.add(InFlight.await(f)); // a crash (an Error) stops the run like a killed process would
     }
+    if (!files.isEmpty()) {
+      ctx.forceRenamed(files.get(files.size() - 1), pool);
+    }
     return out;
   }
 

@@ -36,7 +36,9 @@ public final class ParquetOnly implements FileTask {
   public FileOutcome apply(JobContext context, String file) {
     String reason;
     try {
-      reason = NotParquet.reason(new Path(file), context.sharedConf());
+      // The name alone says most files are Parquet: no Hadoop path to build for those.
+      reason =
+          NotParquet.named(file) ? null : NotParquet.reason(new Path(file), context.sharedConf());
     } catch (IOException | RuntimeException e) {
       return FileOutcome.of(file, Status.FAILED, InventoryTask.describe(e));
     }

@@ -10,10 +10,12 @@ import dev.pipeseal.jobs.testing.Lakes;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.registry.KeyId;
 import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.registry.HadoopAtomicFiles;
 import dev.pipeseal.registry.KeyRegistries;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -170,6 +172,92 @@ class RotateTest {
       // A temporary file from the crashed write may stay (hidden); nothing else is left.
       assertThat(s.filter(p -> p.getFileName().toString().endsWith(".pipeseal-tmp")).count())
           .isLessThanOrEqualTo(1);
+    }
+  }
+
+  /**
+   * Directories are forced once per batch: after the batch's renames, before its checkpoint. A
+   * power loss before that force may undo any rename of the batch; simulated here at that point
+   * (the renames of the batch undone, one of them leaving its new key material as a hidden
+   * temporary, as an undone rename does). The checkpoint must not list any file of the batch yet,
+   * every file must read with whichever key material stands, and the rerun rotates exactly the
+   * undone files again.
+   */
+  @Test
+  void renamesUndoneBeforeTheirDirectoryForceAreRedoneByTheRerun() throws Exception {
+    Path lake = dir.resolve("lake");
+    List<Path> files = externalLake(lake);
+    Map<Path, byte[]> data = bytes(files);
+    List<Path> materials = new ArrayList<>();
+    for (Path f : files) {
+      materials.add(f.resolveSibling("_KEY_MATERIAL_FOR_" + f.getFileName() + ".json"));
+    }
+    Map<Path, byte[]> oldMaterial = bytes(materials);
+    Path checkpoint = lake.resolve("_pipeseal/checkpoint-rotate");
+    AtomicInteger batches = new AtomicInteger();
+    List<Path> undone = new ArrayList<>();
+    List<String> listed = new ArrayList<>();
+    FaultInjection.install(
+        (p, file) -> {
+          if (!p.equals(FaultInjection.BEFORE_DIRECTORY_FORCE) || batches.incrementAndGet() != 2) {
+            return;
+          }
+          try {
+            try (Stream<Path> s = Files.list(checkpoint)) {
+              for (Path b : s.filter(b -> b.toString().endsWith(".done")).toList()) {
+                listed.addAll(Files.readAllLines(b));
+              }
+            }
+            for (int i = 0; i < files.size(); i++) {
+              Path m = materials.get(i);
+              String name = lake.relativize(files.get(i)).toString();
+              boolean checkpointed = listed.stream().anyMatch(l -> l.endsWith(name));
+              if (!checkpointed && !Arrays.equals(Files.readAllBytes(m), oldMaterial.get(m))) {
+                undone.add(m);
+              }
+            }
+            // The power loss: the batch's renames never reached the disk.
+            for (Path m : undone) {
+              if (m.equals(undone.get(0))) {
+                Files.copy(
+                    m,
+                    m.resolveSibling(
+                        HadoopAtomicFiles.temporaryFor(new org.apache.hadoop.fs.Path(m.toUri()))
+                            .getName()));
+              }
+              Files.write(m, oldMaterial.get(m));
+            }
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          throw new SimulatedCrash(p + " " + file);
+        });
+    assertThatThrownBy(() -> Lakes.cli(rotate(lake, "--parallelism", "1", "--batch", "2")))
+        .isInstanceOf(SimulatedCrash.class);
+    FaultInjection.install(null);
+
+    // The first batch's two files are checkpointed; the second batch renamed its two but none of
+    // them reached the checkpoint before the force.
+    assertThat(listed).hasSize(2);
+    assertThat(undone).hasSize(2);
+    for (Path f : files) {
+      assertThat(Lakes.readAll(readProps, f)).as("readable after power loss " + f).isEqualTo(20);
+    }
+    // Two keys per file (footer, column): the two undone files are back under version 1.
+    List<String> after = versions(lake);
+    assertThat(after).filteredOn("1"::equals).hasSize(4);
+    assertThat(after).filteredOn("2"::equals).hasSize(4);
+    Lakes.resetCaches();
+
+    var r = Lakes.cli(rotate(lake, "--json"));
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(r.out().substring(r.out().indexOf('{')));
+    assertThat(json.at("/totals/resumed").asInt()).isEqualTo(2);
+    assertThat(json.at("/totals/done").asInt()).isEqualTo(2);
+    assertThat(versions(lake)).containsOnly("2");
+    for (Path f : files) {
+      assertThat(Lakes.readAll(readProps, f)).isEqualTo(20);
+      assertThat(Files.readAllBytes(f)).isEqualTo(data.get(f));
     }
   }
 
