@@ -34,7 +34,9 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
  * bytes go to a hidden temporary file in the same directory (so table binding and permissions
  * match), are forced to storage, checked by the caller, and only then renamed over the target. A
  * crash before the rename leaves the old file (plus a hidden temporary that readers ignore); after
- * it, the new one.
+ * it, the new one. On local disks the directory is forced after the rename; callers that swap many
+ * independent files may collect those forces in a {@link DirectoryForces} and force each directory
+ * once, before they record any of the swaps as done.
  */
 public final class HadoopAtomicFiles {
   private HadoopAtomicFiles() {}

@@ -3,6 +3,10 @@ package dev.pipeseal.jobs.lake;
 import dev.pipeseal.jobs.lease.LakeLease;
 import dev.pipeseal.registry.HadoopAtomicFiles;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -55,8 +59,9 @@ public final class InterruptedSwaps {
     if (fs instanceof LocalFileSystem) {
       // listFiles stats every file it lists (a forked `ls` each without Hadoop's native library),
       // and fails when one vanishes in between, as temporaries of jobs and heartbeats running
-      // beside this one do; listStatus skips those.
-      walk(fs, status.getPath(), files);
+      // beside this one do. Hadoop's listStatus avoids the forks but still stats each file several
+      // times and builds its status: only names matter here, so the walk reads directories.
+      walk(status.getPath(), java.nio.file.Path.of(status.getPath().toUri()), files);
     } else {
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(status.getPath(), true);
       while (it.hasNext()) {
@@ -82,19 +87,24 @@ public final class InterruptedSwaps {
     return restored;
   }
 
-  /** Every file below {@code dir}, hidden ones and those in hidden directories included. */
-  private static void walk(FileSystem fs, Path dir, List<Path> out) throws IOException {
-    FileStatus[] children;
-    try {
-      children = fs.listStatus(dir);
-    } catch (java.io.FileNotFoundException e) {
+  /**
+   * The swap temporaries and lease files below {@code dir} ({@code local} on disk), hidden ones and
+   * those in hidden directories included; directories are followed through links, as Hadoop's
+   * listing does.
+   */
+  private static void walk(Path dir, java.nio.file.Path local, List<Path> out) throws IOException {
+    List<java.nio.file.Path> children = new ArrayList<>();
+    try (DirectoryStream<java.nio.file.Path> s = Files.newDirectoryStream(local)) {
+      s.forEach(children::add);
+    } catch (NoSuchFileException | NotDirectoryException e) {
       return; // removed while listing
     }
-    for (FileStatus f : children) {
-      if (f.isDirectory()) {
-        walk(fs, f.getPath(), out);
-      } else {
-        out.add(f.getPath());
+    for (java.nio.file.Path c : children) {
+      String name = c.getFileName().toString();
+      if (Files.isDirectory(c)) {
+        walk(new Path(dir, name), c, out);
+      } else if (name.equals(LakeLease.NAME) || name.endsWith(".pipeseal-tmp")) {
+        out.add(new Path(dir, name)); // only these two kinds matter below
       }
     }
   }
