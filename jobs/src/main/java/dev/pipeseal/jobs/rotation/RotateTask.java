@@ -38,12 +38,13 @@ import org.apache.hadoop.fs.Path;
  * are unaffected at every step. Internal key material lives in the data file: reported as needing
  * {@code reencrypt}.
  *
- * <p>Per file, that is a few small reads, two fsyncs (the new file, then its directory after the
- * rename) and KMS calls the bridge mostly answers from its caches: the time goes to waiting on
- * storage, so runners keep {@value #FILES_IN_FLIGHT} files in flight per task. Files that one
- * writer job wrote share its Parquet KEK, hence the same wrapped record: each distinct record is
- * rewrapped once per task ({@link JobContext#memo}) and the result reused, as the writer reused the
- * original. Full rewrites of internal key material stay at one per core in a JVM.
+ * <p>Per file, that is a few small reads, one fsync (the new file, before its rename) and KMS calls
+ * the bridge mostly answers from its caches; the directories renamed into are forced once per batch
+ * ({@link JobContext#renamed}), before the checkpoint. The time goes to waiting on storage, so
+ * runners keep {@value #FILES_IN_FLIGHT} files in flight per task. Files that one writer job wrote
+ * share its Parquet KEK, hence the same wrapped record: each distinct record is rewrapped once per
+ * task ({@link JobContext#memo}) and the result reused, as the writer reused the original. Full
+ * rewrites of internal key material stay at one per core in a JVM.
  */
 public final class RotateTask implements FileTask {
   private static final long serialVersionUID = 1L;
