@@ -1,14 +1,16 @@
-"""Envelope v1 (``docs/format.md``): parsing, XAES-256-GCM, AES-SIV and segmented XAES-256-GCM.
+"""Envelopes v1 and v2 (``docs/format.md``): parsing, XAES-256-GCM, AES-SIV, segmented XAES-256-GCM.
 
 Every primitive comes from ``cryptography``: AES-256 single blocks (ECB, for the XAES-256-GCM
 subkey derivation of C2SP), ``AESGCM`` and ``AESSIV``. Nothing here implements AES or GHASH.
 
-Associated data is ``header || context`` (for AES-SIV the S2V components ``[header, context]``);
-the context is not stored in the envelope and must be supplied by the reader.
+Associated data is ``bound || context`` (for AES-SIV the S2V components ``[bound, context]``), where
+``bound`` is the header itself in v1 and ``0x02 || SHA-256(header)`` in v2 (the same layout); the
+context is not stored in the envelope and must be supplied by the reader.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 from collections import OrderedDict
@@ -33,6 +35,8 @@ from .errors import (
 Buffer = Union[bytes, bytearray, memoryview]
 
 VERSION = 0x01
+VERSION_2 = 0x02
+VERSIONS = (VERSION, VERSION_2)
 XAES_256_GCM = 0x01
 AES_SIV = 0x02
 XAES_256_GCM_SEGMENTED = 0x03
@@ -65,6 +69,7 @@ class Header:
     kind: int
     reference: bytes
     length: int
+    version: int = VERSION
 
     @property
     def algorithm_name(self) -> str:
@@ -100,7 +105,7 @@ def parse_header(buf: Buffer) -> Header:
     size = len(mv)
     if size < 1:
         raise TruncatedCiphertextError("envelope is empty")
-    if mv[0] != VERSION:
+    if mv[0] not in VERSIONS:
         raise UnsupportedEnvelopeVersionError(f"unsupported envelope version 0x{mv[0]:02x}")
     if size < 4:
         raise TruncatedCiphertextError(f"envelope ends inside the header ({size} bytes)")
@@ -130,7 +135,14 @@ def parse_header(buf: Buffer) -> Header:
         raise MalformedEnvelopeError(f"key reference length {n} out of range 1..65535")
     if pos + n > size:
         raise TruncatedCiphertextError("envelope ends inside the key reference")
-    return Header(alg, kind, bytes(mv[pos : pos + n]), pos + n)
+    return Header(alg, kind, bytes(mv[pos : pos + n]), pos + n, mv[0])
+
+
+def bound_header(header: bytes) -> bytes:
+    """What the associated data binds for ``header``: itself (v1) or ``0x02 || SHA-256`` (v2)."""
+    if header[0] == VERSION_2:
+        return bytes([VERSION_2]) + hashlib.sha256(header).digest()
+    return header
 
 
 def build_header(algorithm: int, kind: int, reference: bytes) -> bytes:
@@ -207,8 +219,9 @@ class DekCipher:
         if header is None:
             header = parse_header(mv)
         h = header.length
+        bound = bound_header(bytes(mv[:h])) if aad is None or header.algorithm == AES_SIV else None
         if aad is None:
-            aad = bytes(mv[:h]) + context
+            aad = bound + context
         alg = header.algorithm
         if alg == XAES_256_GCM:
             if len(mv) < h + NONCE_BYTES + TAG_BYTES:
@@ -222,11 +235,11 @@ class DekCipher:
             if len(mv) < h + SIV_BYTES:
                 raise TruncatedCiphertextError("envelope ends inside the SIV")
             try:
-                return self.siv().decrypt(bytes(mv[h:]), [bytes(mv[:h]), context])
+                return self.siv().decrypt(bytes(mv[h:]), [bound, context])
             except InvalidTag:
                 raise AuthenticationFailedError(_auth_message(header)) from None
         if alg == XAES_256_GCM_SEGMENTED:
-            return self._decrypt_segmented(mv, h, bytes(mv[:h]) + context, header)
+            return self._decrypt_segmented(mv, h, aad, header)
         raise UnknownAlgorithmError(f"unknown envelope algorithm 0x{alg:02x}")
 
     def _decrypt_segmented(self, mv: memoryview, h: int, aad: bytes, header: Header) -> bytes:

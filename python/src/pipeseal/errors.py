@@ -12,7 +12,7 @@ class PipesealCryptoError(PipesealError):
 
 
 class UnsupportedEnvelopeVersionError(PipesealCryptoError):
-    """Byte 0 of an envelope is not ``0x01``."""
+    """Byte 0 of an envelope is neither ``0x01`` nor ``0x02``."""
 
 
 class UnknownAlgorithmError(PipesealCryptoError):

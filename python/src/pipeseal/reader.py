@@ -19,6 +19,7 @@ from .envelope import (
     Buffer,
     DekCipher,
     Header,
+    bound_header,
     build_header,
     parse_header,
 )
@@ -136,12 +137,13 @@ class _ColumnDecryptor:
             if last is not None:
                 h = last[0].length
                 if len(cell) >= h and cell[:h] == last[2]:
-                    return last[1].decrypt(cell, self.context, last[0], last[2] + self.context)
+                    return last[1].decrypt(cell, self.context, last[0], last[3])
             header = parse_header(cell)
             cipher = self.resolver.cipher(header)
             hb = bytes(cell[: header.length])
-            self._last = (header, cipher, hb)
-            return cipher.decrypt(cell, self.context, header, hb + self.context)
+            aad = bound_header(hb) + self.context
+            self._last = (header, cipher, hb, aad)
+            return cipher.decrypt(cell, self.context, header, aad)
         except PipesealError as e:
             if header is None and last is not None:
                 try:

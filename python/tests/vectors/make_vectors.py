@@ -129,7 +129,11 @@ def main() -> None:
          "AuthenticationFailedException"),
         ("truncated-nonce", base[:20].hex(), JAVA_CONTEXT.decode(), "TruncatedCiphertextException"),
         ("truncated-header", base[:6].hex(), JAVA_CONTEXT.decode(), "TruncatedCiphertextException"),
-        ("version-2", ("02" + base.hex()[2:]), JAVA_CONTEXT.decode(),
+        # Envelope v2 exists since the v1-only vectors were made: a v1 value relabelled 0x02 now
+        # parses and fails authentication (v2 binds another AAD); 0x03 is the unknown version.
+        ("v1-relabelled-version-2", ("02" + base.hex()[2:]), JAVA_CONTEXT.decode(),
+         "AuthenticationFailedException"),
+        ("version-3", ("03" + base.hex()[2:]), JAVA_CONTEXT.decode(),
          "UnsupportedEnvelopeVersionException"),
         ("unknown-algorithm", ("0109" + base.hex()[4:]), JAVA_CONTEXT.decode(),
          "UnknownAlgorithmException"),

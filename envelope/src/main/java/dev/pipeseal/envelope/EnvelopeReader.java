@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one envelope reader of the connectors (Kafka deserializers, Spark decrypt functions, jobs):
@@ -59,13 +60,17 @@ public final class EnvelopeReader implements AutoCloseable {
    * @param staleAt for a subject key, the {@link System#nanoTime} after which it is looked up again
    *     (so a shredded subject is refused within the registry's cache TTL); unused otherwise
    * @param expires whether {@code staleAt} applies
+   * @param header the header last used with this key: reused when the same header comes again, so
+   *     the digest a v2 header binds is computed once per key, not once per value, when values of
+   *     several writers interleave (several producers into one partition)
    */
   private record OpenKey(
       EnvelopeDecryptor decryptor,
       EnvelopeDecryptor.Reader reader,
       String keyName,
       boolean expires,
-      long staleAt) {
+      long staleAt,
+      AtomicReference<EnvelopeHeader> header) {
     boolean fresh() {
       return !expires || System.nanoTime() - staleAt < 0;
     }
@@ -152,11 +157,11 @@ public final class EnvelopeReader implements AutoCloseable {
   }
 
   /**
-   * Whether {@code in[off, off+len)} is an envelope v1 whose key reference is a readable key
-   * reference: used only to tell legacy plaintext from values that lack a marker header.
+   * Whether {@code in[off, off+len)} is an envelope (v1 or v2) whose key reference is a readable
+   * key reference: used only to tell legacy plaintext from values that lack a marker header.
    */
   public boolean looksLikeEnvelope(byte[] in, int off, int len) {
-    if (len < 4 || in[off] != Envelope.VERSION_1) {
+    if (len < 4 || (in[off] != Envelope.VERSION_1 && in[off] != Envelope.VERSION_2)) {
       return false;
     }
     try {
@@ -196,6 +201,12 @@ public final class EnvelopeReader implements AutoCloseable {
         open.put(ref, k);
         evictBeyondLimit();
       }
+      EnvelopeHeader seen = k.header().get();
+      if (seen != null && seen.sameBytes(h)) {
+        h = seen;
+      } else {
+        k.header().set(h);
+      }
       Last l = new Last(h, k);
       last = l;
       return l;
@@ -212,7 +223,7 @@ public final class EnvelopeReader implements AutoCloseable {
         EnvelopeDecryptor d = EnvelopeDecryptor.create(key);
         boolean subject = ref.kind() == KeyReferenceKind.SUBJECT_KEY_ID;
         long staleAt = subject ? System.nanoTime() + keys.subjects().cacheTtl().toNanos() : 0L;
-        return new OpenKey(d, d.reader(), keyName, subject, staleAt);
+        return new OpenKey(d, d.reader(), keyName, subject, staleAt, new AtomicReference<>());
       }
     } catch (KmsException | PipesealCryptoException ex) {
       throw failed(context, keyName, ex);

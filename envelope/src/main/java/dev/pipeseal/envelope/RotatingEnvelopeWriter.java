@@ -1,6 +1,8 @@
 package dev.pipeseal.envelope;
 
 import dev.pipeseal.crypto.envelope.Algorithm;
+import dev.pipeseal.crypto.envelope.EncryptorOptions;
+import dev.pipeseal.crypto.envelope.Envelope;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
@@ -43,6 +45,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
   private final Algorithm algorithm;
   private final DekLimits limits;
   private final KeyReferenceKind referenceKind;
+  private final EncryptorOptions options;
   private final LongSupplier nanoClock;
   private final ExecutorService fetcher;
   private final Object rotationLock = new Object();
@@ -120,6 +123,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       Algorithm algorithm,
       DekLimits limits,
       KeyReferenceKind referenceKind,
+      EncryptorOptions options,
       LongSupplier nanoClock) {
     this.keys = Objects.requireNonNull(keys, "keys");
     this.masterKey = Objects.requireNonNull(masterKey, "masterKey");
@@ -131,6 +135,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
     }
     this.limits = Objects.requireNonNull(limits, "limits");
     this.referenceKind = Objects.requireNonNull(referenceKind, "referenceKind");
+    this.options = Objects.requireNonNull(options, "options");
     this.nanoClock = nanoClock;
     this.fetcher =
         Executors.newSingleThreadExecutor(
@@ -158,9 +163,29 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
    */
   public static RotatingEnvelopeWriter start(
       EnvelopeKeys keys, String masterKey, DekLimits limits, KeyReferenceKind referenceKind) {
+    return start(keys, masterKey, limits, referenceKind, Envelope.VERSION_1);
+  }
+
+  /**
+   * As {@link #start(EnvelopeKeys, String, DekLimits, KeyReferenceKind)}, writing envelope format
+   * {@code formatVersion} ({@link Envelope#VERSION_2} binds a digest of the header instead of the
+   * header, cheaper per value for long inline references; readers before it know only v1).
+   */
+  public static RotatingEnvelopeWriter start(
+      EnvelopeKeys keys,
+      String masterKey,
+      DekLimits limits,
+      KeyReferenceKind referenceKind,
+      int formatVersion) {
     RotatingEnvelopeWriter w =
         new RotatingEnvelopeWriter(
-            keys, masterKey, Algorithm.XAES_256_GCM, limits, referenceKind, System::nanoTime);
+            keys,
+            masterKey,
+            Algorithm.XAES_256_GCM,
+            limits,
+            referenceKind,
+            EncryptorOptions.DEFAULTS.withFormatVersion(formatVersion),
+            System::nanoTime);
     w.prefetch();
     return w;
   }
@@ -174,7 +199,13 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       LongSupplier nanoClock) {
     RotatingEnvelopeWriter w =
         new RotatingEnvelopeWriter(
-            keys, masterKey, algorithm, limits, KeyReferenceKind.INLINE_WRAPPED_KEY, nanoClock);
+            keys,
+            masterKey,
+            algorithm,
+            limits,
+            KeyReferenceKind.INLINE_WRAPPED_KEY,
+            EncryptorOptions.DEFAULTS,
+            nanoClock);
     w.prefetch();
     return w;
   }
@@ -279,7 +310,7 @@ public final class RotatingEnvelopeWriter implements EnvelopeWriter {
       Generation fresh;
       try (pair) {
         EnvelopeEncryptor enc =
-            EnvelopeEncryptor.create(pair.pair().plaintext(), algorithm, pair.reference());
+            EnvelopeEncryptor.create(pair.pair().plaintext(), algorithm, pair.reference(), options);
         fresh = new Generation(enc, limits, nanoClock.getAsLong());
       }
       next = null;

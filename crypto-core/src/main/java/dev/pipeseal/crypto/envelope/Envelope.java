@@ -3,14 +3,22 @@ package dev.pipeseal.crypto.envelope;
 import dev.pipeseal.crypto.TruncatedCiphertextException;
 import dev.pipeseal.crypto.aead.AesSiv;
 import dev.pipeseal.crypto.aead.XaesGcm;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * Envelope format v1: framing, parsing and lengths, all without a key. See {@code docs/format.md}
- * for the byte layout; every released version stays readable forever.
+ * Envelope formats v1 and v2: framing, parsing and lengths, all without a key. See {@code
+ * docs/format.md} for the byte layout; every released version stays readable forever. The two
+ * versions share one layout and differ only in how the header is authenticated: v1 puts the header
+ * itself into the associated data, v2 its SHA-256 digest (so a long inline key reference is hashed
+ * once per writer and reader, not by GHASH with every value).
  */
 public final class Envelope {
   public static final int VERSION_1 = 0x01;
+
+  /** Same layout as v1; the associated data binds {@code 0x02 || SHA-256(header)}. */
+  public static final int VERSION_2 = 0x02;
 
   /** Plaintext bytes per segment that writers use by default for segmented values. */
   public static final int DEFAULT_SEGMENT_BYTES = 16 * 1024;
@@ -33,6 +41,8 @@ public final class Envelope {
   static final int SEGMENT_SHIFT_OFFSET = 12;
 
   private static final int MAX_VARINT_BYTES = 3;
+
+  private static final int DIGEST_BYTES = 32;
 
   private Envelope() {}
 
@@ -66,28 +76,29 @@ public final class Envelope {
       throw new TruncatedCiphertextException(where + ": empty value, not an envelope");
     }
     int version = buf[off] & 0xff;
-    if (version != VERSION_1) {
+    if (version != VERSION_1 && version != VERSION_2) {
       throw new UnsupportedEnvelopeVersionException(
           where
               + ": unsupported envelope format version 0x"
               + hex(version)
-              + " (this reader knows 0x01)");
+              + " (this reader knows 0x01 and 0x02)");
     }
+    String v = "envelope v" + version;
     if (len < 3) {
       throw new TruncatedCiphertextException(
-          where + ": envelope v1 is " + len + " bytes, shorter than its 3 fixed header bytes");
+          where + ": " + v + " is " + len + " bytes, shorter than its 3 fixed header bytes");
     }
     int algorithmId = buf[off + 1] & 0xff;
     Algorithm algorithm = Algorithm.forId(algorithmId);
     if (algorithm == null) {
       throw new UnknownAlgorithmException(
-          where + ": envelope v1 names unknown algorithm 0x" + hex(algorithmId));
+          where + ": " + v + " names unknown algorithm 0x" + hex(algorithmId));
     }
     int kindId = buf[off + 2] & 0xff;
     KeyReferenceKind kind = KeyReferenceKind.forId(kindId);
     if (kind == null) {
       throw new UnknownKeyReferenceKindException(
-          where + ": envelope v1 names unknown key reference kind 0x" + hex(kindId));
+          where + ": " + v + " names unknown key reference kind 0x" + hex(kindId));
     }
     // Unsigned LEB128, canonical (no redundant zero groups), 1..65535.
     int refLen = 0;
@@ -95,7 +106,7 @@ public final class Envelope {
     for (int i = 0; ; i++) {
       if (pos >= len) {
         throw new TruncatedCiphertextException(
-            where + ": envelope v1 ends inside its key reference length");
+            where + ": " + v + " ends inside its key reference length");
       }
       if (i == MAX_VARINT_BYTES) {
         throw new MalformedEnvelopeException(
@@ -118,7 +129,9 @@ public final class Envelope {
     if (len - pos < refLen) {
       throw new TruncatedCiphertextException(
           where
-              + ": envelope v1 ends inside its key reference ("
+              + ": "
+              + v
+              + " ends inside its key reference ("
               + (len - pos)
               + " of "
               + refLen
@@ -130,7 +143,7 @@ public final class Envelope {
     byte[] headerBytes = new byte[pos];
     System.arraycopy(buf, off, headerBytes, 0, pos);
     EnvelopeHeader header =
-        new EnvelopeHeader(VERSION_1, algorithm, new KeyReference(kind, refBytes), headerBytes);
+        new EnvelopeHeader(version, algorithm, new KeyReference(kind, refBytes), headerBytes);
     plaintextLength(header, buf, off + pos, len - pos, context);
     return header;
   }
@@ -155,11 +168,19 @@ public final class Envelope {
     return headerLength(ref) + bodyLength(algorithm, plaintextLength, segmentBytes);
   }
 
-  /** Header bytes for {@code algorithm} and {@code ref}: version, algorithm, kind, varint, ref. */
+  /** Header bytes of v1 for {@code algorithm} and {@code ref}. */
   static byte[] header(Algorithm algorithm, KeyReference ref) {
+    return header(VERSION_1, algorithm, ref);
+  }
+
+  /** Header bytes: version, algorithm, kind, varint, ref. */
+  static byte[] header(int version, Algorithm algorithm, KeyReference ref) {
+    if (version != VERSION_1 && version != VERSION_2) {
+      throw new IllegalArgumentException("no envelope format version " + version);
+    }
     byte[] refBytes = ref.rawBytes();
     byte[] out = new byte[headerLength(ref)];
-    out[0] = VERSION_1;
+    out[0] = (byte) version;
     out[1] = (byte) algorithm.id();
     out[2] = (byte) ref.kind().id();
     int pos = 3;
@@ -170,6 +191,30 @@ public final class Envelope {
     }
     out[pos++] = (byte) v;
     System.arraycopy(refBytes, 0, out, pos, refBytes.length);
+    return out;
+  }
+
+  /**
+   * The part of the associated data that stands for {@code header} (which starts with its version
+   * byte): v1 the header itself; v2 {@code 0x02 || SHA-256(header)}. The leading version byte keeps
+   * the two forms apart: no v2 associated data equals a v1 one, whose first byte is 0x01.
+   */
+  static byte[] boundHeader(byte[] header) {
+    if (header[0] == VERSION_1) {
+      return header;
+    }
+    if (header[0] != VERSION_2) {
+      throw new IllegalArgumentException("no envelope format version " + (header[0] & 0xff));
+    }
+    byte[] out = new byte[1 + DIGEST_BYTES];
+    out[0] = VERSION_2;
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(header);
+      sha.digest(out, 1, DIGEST_BYTES);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
     return out;
   }
 

@@ -12,9 +12,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Reads envelopes v1 of every algorithm under one data key; the caller resolved that key from the
- * envelope's key reference (see {@link Envelope#parseHeader}). The header is authenticated, so a
- * value read with a swapped reference, another key or another context fails.
+ * Reads envelopes v1 and v2 of every algorithm under one data key; the caller resolved that key
+ * from the envelope's key reference (see {@link Envelope#parseHeader}). The header is
+ * authenticated, so a value read with a swapped reference, another key or another context fails.
  *
  * <p>Thread-safe and meant to be shared: each thread keeps its own cipher state and remembers the
  * derived XAES subkeys of the last 16 writer streams (values from one writer share a nonce prefix,
@@ -55,7 +55,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
 
     byte[] gcmAad(EnvelopeHeader h, EnvelopeContext context) {
       if (gcmHeader != h || gcmContext == null || !gcmContext.sameBytes(context)) {
-        byte[] hdr = h.rawBytes();
+        byte[] hdr = h.boundBytes();
         byte[] ctx = context.rawBytes();
         byte[] aad = Arrays.copyOf(hdr, hdr.length + ctx.length);
         System.arraycopy(ctx, 0, aad, hdr.length, ctx.length);
@@ -243,7 +243,6 @@ public final class EnvelopeDecryptor implements AutoCloseable {
       int outOff) {
     int body = off + h.length();
     int bodyLen = len - h.length();
-    byte[] hdr = h.rawBytes();
     byte[] ctx = context.rawBytes();
     try {
       switch (h.algorithm()) {
@@ -256,7 +255,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
               st.session, in, body + 12, 12, aad, null, in, ctOff, ctLen, out, outOff);
         case AES_SIV:
           if (st.sivHeader != h || st.sivContext == null || !st.sivContext.sameBytes(context)) {
-            st.sivAd = siv.prepare(hdr, ctx);
+            st.sivAd = siv.prepare(h.boundBytes(), ctx);
             st.sivHeader = h;
             st.sivContext = context;
           }
@@ -284,7 +283,7 @@ public final class EnvelopeDecryptor implements AutoCloseable {
       int plaintextLen,
       byte[] out,
       int outOff) {
-    byte[] hdr = h.rawBytes();
+    byte[] hdr = h.boundBytes();
     byte[] ctx = context.rawBytes();
     int segmentBytes = Envelope.segmentBytes(in, body, h, context);
     CallerNonceGcm subkey = xaes.deriveEphemeralSubkey(in, body);
@@ -357,6 +356,6 @@ public final class EnvelopeDecryptor implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "EnvelopeDecryptor[v1]";
+    return "EnvelopeDecryptor";
   }
 }

@@ -12,7 +12,8 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Writes envelopes v1 under one data key, algorithm and key reference. Callers never see key bytes.
+ * Writes envelopes (format v1, or v2 by {@link EncryptorOptions#formatVersion}) under one data key,
+ * algorithm and key reference. Callers never see key bytes.
  *
  * <p>Thread-safe and meant to be shared: every thread gets its own cipher state (its own nonce
  * prefix, derived subkey and counter for XAES-256-GCM), so threads never contend or coordinate
@@ -32,6 +33,9 @@ public final class EnvelopeEncryptor implements AutoCloseable {
   private final RandomSource random;
   private final byte[] header;
   private final byte[] segmentedHeader;
+  // What the associated data binds for each header: the header itself (v1) or its digest (v2).
+  private final byte[] boundHeader;
+  private final byte[] boundSegmentedHeader;
   private final XaesGcm xaes;
   private final AesSiv siv;
   // Each thread's stream owns its cipher: one thread-local lookup per value, not two (this map's
@@ -59,7 +63,7 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     long used;
     EnvelopeContext sivContext;
     AesSiv.AssociatedData sivAd;
-    // header || context for the last context seen: one updateAAD call per value instead of two.
+    // bound header || context for the last context seen: one updateAAD call per value, not two.
     EnvelopeContext gcmContext;
     byte[] gcmAad;
 
@@ -91,8 +95,12 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     this.random = random;
     this.key = key.retain();
     try {
-      this.header = Envelope.header(algorithm, keyReference);
-      this.segmentedHeader = Envelope.header(Algorithm.XAES_256_GCM_SEGMENTED, keyReference);
+      int version = options.formatVersion();
+      this.header = Envelope.header(version, algorithm, keyReference);
+      this.segmentedHeader =
+          Envelope.header(version, Algorithm.XAES_256_GCM_SEGMENTED, keyReference);
+      this.boundHeader = Envelope.boundHeader(header);
+      this.boundSegmentedHeader = Envelope.boundHeader(segmentedHeader);
       if (algorithm == Algorithm.AES_SIV) {
         this.xaes = null;
         this.siv = key.withMaterial(EnvelopeEncryptor::sivFromDataKey);
@@ -334,7 +342,9 @@ public final class EnvelopeEncryptor implements AutoCloseable {
     Algorithm alg = algorithmFor(len);
     int total = Envelope.envelopeLength(alg, keyReference, len, options.segmentBytes());
     Objects.checkFromIndexSize(outOff, total, out.length);
-    byte[] hdr = alg == Algorithm.XAES_256_GCM_SEGMENTED ? segmentedHeader : header;
+    boolean segmented = alg == Algorithm.XAES_256_GCM_SEGMENTED;
+    byte[] hdr = segmented ? segmentedHeader : header;
+    byte[] bound = segmented ? boundSegmentedHeader : boundHeader;
     System.arraycopy(hdr, 0, out, outOff, hdr.length);
     int body = outOff + hdr.length;
     byte[] ctx = context.rawBytes();
@@ -342,19 +352,19 @@ public final class EnvelopeEncryptor implements AutoCloseable {
       case XAES_256_GCM:
         CallerNonceGcm subkey = nextNonce(st);
         System.arraycopy(st.nonce, 0, out, body, XaesGcm.NONCE_BYTES);
-        byte[] aad = st.gcmAad(hdr, context);
+        byte[] aad = st.gcmAad(bound, context);
         int ctOff = body + XaesGcm.NONCE_BYTES;
         subkey.seal(st.session, st.nonce, 12, 12, aad, null, in, off, len, out, ctOff);
         break;
       case AES_SIV:
         if (st.sivContext == null || !st.sivContext.sameBytes(context)) {
-          st.sivAd = siv.prepare(hdr, ctx);
+          st.sivAd = siv.prepare(bound, ctx);
           st.sivContext = context;
         }
         siv.seal(st.sivAd, in, off, len, out, body);
         break;
       case XAES_256_GCM_SEGMENTED:
-        sealSegmented(st, hdr, ctx, in, off, len, out, body);
+        sealSegmented(st, bound, ctx, in, off, len, out, body);
         break;
       default:
         throw new IllegalStateException(alg.toString());

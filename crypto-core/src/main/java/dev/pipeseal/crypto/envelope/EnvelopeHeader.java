@@ -9,6 +9,9 @@ public final class EnvelopeHeader {
   private final Algorithm algorithm;
   private final KeyReference keyReference;
   private final byte[] bytes;
+  // What the associated data binds for this header (v2: a digest), computed on first use: readers
+  // keep header objects across values, so a v2 header is hashed once, not per value.
+  private volatile byte[] bound;
 
   EnvelopeHeader(int version, Algorithm algorithm, KeyReference keyReference, byte[] bytes) {
     this.version = version;
@@ -17,7 +20,7 @@ public final class EnvelopeHeader {
     this.bytes = bytes;
   }
 
-  /** Format version (byte 0); always {@link Envelope#VERSION_1} today. */
+  /** Format version (byte 0): {@link Envelope#VERSION_1} or {@link Envelope#VERSION_2}. */
   public int version() {
     return version;
   }
@@ -35,9 +38,24 @@ public final class EnvelopeHeader {
     return bytes.length;
   }
 
-  /** The header as written, which is the first part of the associated data. */
+  /** The header as written. */
   byte[] rawBytes() {
     return bytes;
+  }
+
+  /** The first part of the associated data: the header (v1) or its digest (v2). */
+  byte[] boundBytes() {
+    byte[] b = bound;
+    if (b == null) {
+      b = Envelope.boundHeader(bytes);
+      bound = b;
+    }
+    return b;
+  }
+
+  /** Whether {@code other} has the same bytes (so the same version, algorithm and reference). */
+  public boolean sameBytes(EnvelopeHeader other) {
+    return other == this || java.util.Arrays.equals(bytes, other.bytes);
   }
 
   @Override

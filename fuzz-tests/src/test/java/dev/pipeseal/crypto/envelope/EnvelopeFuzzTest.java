@@ -92,7 +92,8 @@ class EnvelopeFuzzTest {
       s.add("varint-not-minimal", new byte[] {1, 1, 1, (byte) 0x81, 0x00, 9});
       s.add("ref-65535-missing", new byte[] {1, 1, 2, (byte) 0xff, (byte) 0xff, 0x03});
       s.add("ref-length-2pow31", Seeds.concat(new byte[] {1, 3, 1}, Seeds.be(0x80808080L, 4)));
-      s.add("unknown-version", new byte[] {2, 1, 1, 1, 0});
+      s.add("unknown-version", new byte[] {3, 1, 1, 1, 0});
+      s.add("v2-truncated-body", new byte[] {2, 1, 1, 1, 0});
       s.add("unknown-algorithm", new byte[] {1, 9, 1, 1, 0});
       s.add("unknown-kind", new byte[] {1, 1, 9, 1, 0});
       byte[] badShift = new byte[4 + 8 + 19 + 16];

@@ -114,7 +114,7 @@ class ConnectPipelineTest {
     List<ConsumerRecord<byte[], byte[]>> raw = broker.readRaw(topic, N);
     assertThat(raw).hasSize(N);
     for (ConsumerRecord<byte[], byte[]> r : raw) {
-      assertThat(r.value()[0]).isEqualTo((byte) Envelope.VERSION_1);
+      assertThat(r.value()[0]).isEqualTo((byte) Envelope.VERSION_2);
       assertThat(new String(r.headers().lastHeader("pipeseal.enc").value(), StandardCharsets.UTF_8))
           .isEqualTo("v1");
       assertThat(contains(r.value(), "SSN-")).isFalse();
@@ -196,7 +196,7 @@ class ConnectPipelineTest {
       // The envelope binds topic/field, as the serializer's field modes do (Spark reads it
       // with pipeseal_decrypt(ssn, 'string', '<topic>/ssn')).
       byte[] envelope = v.getBytes("ssn");
-      assertThat(envelope[0]).isEqualTo((byte) Envelope.VERSION_1);
+      assertThat(envelope[0]).isEqualTo((byte) Envelope.VERSION_2);
     }
     assertThat(keysSeen).hasSize(N);
 

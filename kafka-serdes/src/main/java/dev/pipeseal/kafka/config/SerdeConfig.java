@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
  *     or a JSON pointer), or null when values are not encrypted per subject
  * @param subjectHasher the keyed hash of subject ids ({@code pipeseal.subject.prf-key}), or null
  *     when that key is not set (readers need none)
+ * @param envelopeVersion envelope format version of randomized writers with inline key references
  */
 public record SerdeConfig(
     boolean isKey,
@@ -69,7 +70,8 @@ public record SerdeConfig(
     String registry,
     Map<String, String> registryOptions,
     String subject,
-    SubjectHasher subjectHasher) {
+    SubjectHasher subjectHasher,
+    int envelopeVersion) {
 
   /** Prefix of every Pipeseal property. */
   public static final String PREFIX = "pipeseal.";
@@ -162,6 +164,17 @@ public record SerdeConfig(
           KeyReferences.INLINE,
           "How randomized writers' envelopes name their DEK: inline (the wrapped DEK in every"
               + " record) or registry (an 8-byte id into pipeseal.registry).");
+  public static final Property<Integer> ENVELOPE_VERSION =
+      Property.integer(
+          "envelope-version",
+          2,
+          1,
+          2,
+          "Envelope format of randomized writers with inline key references: 2 authenticates a"
+              + " SHA-256 digest of the envelope header (with the inline wrapped DEK, about 190"
+              + " bytes) instead of the header itself, which costs less CPU per record; 1 keeps"
+              + " records readable by consumers of releases before 2 was added (they reject 2)."
+              + " Registry references and deterministic writers always write 1.");
   public static final Property<String> REGISTRY =
       Property.string(
           "registry",
@@ -218,6 +231,7 @@ public record SerdeConfig(
               PLAINTEXT,
               CONTEXT,
               KEY_REFERENCES,
+              ENVELOPE_VERSION,
               REGISTRY,
               SUBJECT,
               SUBJECT_PRF_KEY)
@@ -317,7 +331,8 @@ public record SerdeConfig(
         registry,
         registryOptions,
         subject,
-        hasher);
+        hasher,
+        r.get(ENVELOPE_VERSION));
   }
 
   private static boolean validSubject(String s) {

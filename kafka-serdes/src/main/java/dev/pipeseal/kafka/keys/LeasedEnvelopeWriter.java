@@ -1,6 +1,7 @@
 package dev.pipeseal.kafka.keys;
 
 import dev.pipeseal.crypto.envelope.Algorithm;
+import dev.pipeseal.crypto.envelope.Envelope;
 import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.envelope.EnvelopeKeys;
 import dev.pipeseal.envelope.EnvelopeWriter;
@@ -59,6 +60,9 @@ public final class LeasedEnvelopeWriter implements AutoCloseable {
         }
         return new LeasedEnvelopeWriter(lease, null, w, w.keyName());
       }
+      // Inline references write the configured format (v2 by default: the ~190-byte header is
+      // hashed once per DEK instead of authenticated by GHASH with every record); an 8-byte
+      // registry id makes a 12-byte header, cheaper to authenticate as it is than a digest.
       RotatingEnvelopeWriter w =
           RotatingEnvelopeWriter.start(
               keys,
@@ -66,7 +70,8 @@ public final class LeasedEnvelopeWriter implements AutoCloseable {
               config.dekLimits(),
               registry == null
                   ? KeyReferenceKind.INLINE_WRAPPED_KEY
-                  : KeyReferenceKind.REGISTRY_KEY_ID);
+                  : KeyReferenceKind.REGISTRY_KEY_ID,
+              registry == null ? config.envelopeVersion() : Envelope.VERSION_1);
       return new LeasedEnvelopeWriter(lease, registry, w, config.masterKey());
     } catch (RuntimeException e) {
       LeasedEnvelopeReader.closeQuietly(registry, e);

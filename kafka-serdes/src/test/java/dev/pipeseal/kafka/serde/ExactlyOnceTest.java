@@ -205,7 +205,7 @@ class ExactlyOnceTest {
     }
     // On the log itself every record, aborted or not, is an envelope.
     for (ConsumerRecord<byte[], byte[]> r : broker.readRaw(topic, 450)) {
-      assertThat(r.value()[0]).isEqualTo((byte) Envelope.VERSION_1);
+      assertThat(r.value()[0]).isEqualTo((byte) Envelope.VERSION_2);
       assertThat(new String(r.value(), StandardCharsets.ISO_8859_1)).doesNotContain("order-");
     }
   }

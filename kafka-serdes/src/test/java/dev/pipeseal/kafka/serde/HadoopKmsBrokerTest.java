@@ -130,7 +130,7 @@ class HadoopKmsBrokerTest {
     List<ConsumerRecord<byte[], byte[]>> raw = broker.readRaw(topic, sent.size());
     assertThat(raw).hasSize(sent.size());
     for (ConsumerRecord<byte[], byte[]> r : raw) {
-      assertThat(r.value()[0]).isEqualTo((byte) Envelope.VERSION_1);
+      assertThat(r.value()[0]).isEqualTo((byte) Envelope.VERSION_2);
       assertThat(new String(r.value(), StandardCharsets.ISO_8859_1))
           .doesNotContain("secret-")
           .doesNotContain("still down")
