@@ -15,14 +15,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * {@code ./bench/run lifecycle [--subjects N] [--lookups N] [--shreds N] [--rows N]
@@ -41,7 +49,18 @@ import org.apache.spark.sql.SparkSession;
  *   <li>{@code spark-subject-vs-column}: Spark local[2] encrypting N rows for M distinct subjects
  *       with {@code pipeseal_encrypt_subject} (keys created beforehand) vs the same rows under one
  *       column key with {@code pipeseal_encrypt}, rows/s, to the noop sink; target &gt;= 0.5.
+ *   <li>{@code spark-subject-vs-naive}: the same per-subject encryption against {@link
+ *       NaiveSubjectUdf}, what a user would hand-write: one AES-GCM key per subject derived once
+ *       per executor, a cached {@code Cipher} per subject and thread, a counter IV. It pays the
+ *       same JCE call with a subject's key per row, so it tells which part of the per-subject cost
+ *       is ours and which part is having 10^5 keys in play at all ({@code
+ *       spark-naive-subject-vs-column}: the naive per-subject UDF against our column key; {@code
+ *       spark-naive-subject-vs-naive-column}: against the same hand-written UDF with one key, so
+ *       both pay Spark's UDF conversions; {@code spark-subject-clustered-vs-column}: ours on the
+ *       same rows and subjects with each subject's rows adjacent, as after a sort by subject).
  * </ul>
+ *
+ * <p>{@code --only spark} skips the registry cases (the Spark subjects' keys are still created).
  */
 final class LifecycleBench {
   private LifecycleBench() {}
@@ -55,6 +74,7 @@ final class LifecycleBench {
     int batch = 1_000_000;
     int rounds = 3;
     Path dir = null;
+    boolean sparkOnly = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--subjects" -> subjects = Integer.parseInt(args[i + 1]);
@@ -65,6 +85,7 @@ final class LifecycleBench {
         case "--batch" -> batch = Integer.parseInt(args[i + 1]);
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--dir" -> dir = Path.of(args[i + 1]);
+        case "--only" -> sparkOnly = "spark".equals(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -91,6 +112,11 @@ final class LifecycleBench {
     SubjectHasher hasher =
         SubjectHasher.of(Files.readString(prf).trim().getBytes(StandardCharsets.UTF_8));
     Path registry = work.resolve("registry");
+    if (sparkOnly) {
+      spark(kms, registry, prf, hasher, generate, rows, sparkSubjects, rounds);
+      SharedKmsBridges.closeAll();
+      return;
+    }
 
     // Baseline: one record file per key, as the registry stores column keys.
     int baselineKeys = 2000;
@@ -203,28 +229,121 @@ final class LifecycleBench {
             + ")";
     String subject = "SELECT pipeseal_encrypt_subject(v, s, 'pii', 'c') AS c FROM (" + source + ")";
     String column = "SELECT pipeseal_encrypt(v, 'pii', 'c') AS c FROM (" + source + ")";
-    // Warm-up of both paths, then alternating rounds.
+    spark.udf().register("naive_subject_gcm", new NaiveSubjectUdf("c"), DataTypes.BinaryType);
+    String naive = "SELECT naive_subject_gcm(v, s) AS c FROM (" + source + ")";
+    // The same rows and subjects, but each subject's rows next to each other (as after a sort or
+    // a repartition by subject, or in data that arrives grouped by user).
+    String clusteredSource =
+        "SELECT concat('value-', id) AS v, concat('s', id DIV "
+            + Math.max(1, rows / distinct)
+            + ") AS s FROM range("
+            + rows
+            + ")";
+    String clustered =
+        "SELECT pipeseal_encrypt_subject(v, s, 'pii', 'c') AS c FROM (" + clusteredSource + ")";
+    byte[] columnKey = new byte[32];
+    new SecureRandom().nextBytes(columnKey);
+    spark
+        .udf()
+        .register(
+            "naive_column_gcm", new SparkBench.CachedGcmUdf(columnKey, "c"), DataTypes.BinaryType);
+    String naiveColumn = "SELECT naive_column_gcm(v) AS c FROM (" + source + ")";
+    // Warm-up of every path (opens every subject in the executor), then alternating rounds.
     noop(spark, subject);
     noop(spark, column);
-    double[] ratios = new double[rounds];
-    double[] ours = new double[rounds];
-    double[] base = new double[rounds];
+    noop(spark, naive);
+    noop(spark, naiveColumn);
+    noop(spark, clustered);
+    String[] queries = {subject, column, naive, naiveColumn, clustered};
+    double[][] rates = new double[queries.length][rounds];
     for (int r = 0; r < rounds; r++) {
-      ours[r] = rows / noop(spark, subject);
-      base[r] = rows / noop(spark, column);
+      for (int q = 0; q < queries.length; q++) {
+        int which = (q + r) % queries.length; // rotate which path goes first
+        rates[which][r] = rows / noop(spark, queries[which]);
+      }
+    }
+    String sizes =
+        " (median of " + rounds + " rounds, " + rows + " rows, " + distinct + " subjects)";
+    roundRatio("lifecycle.spark-subject-vs-column", rates[0], rates[1], sizes);
+    roundRatio("lifecycle.spark-subject-vs-naive", rates[0], rates[2], sizes);
+    roundRatio("lifecycle.spark-naive-subject-vs-column", rates[2], rates[1], sizes);
+    roundRatio("lifecycle.spark-naive-subject-vs-naive-column", rates[2], rates[3], sizes);
+    roundRatio("lifecycle.spark-subject-clustered-vs-column", rates[4], rates[1], sizes);
+    spark.stop();
+  }
+
+  /** Prints the median of per-round ratios (rounds ran side by side) and the median rates. */
+  private static void roundRatio(String name, double[] ours, double[] base, String note) {
+    double[] ratios = new double[ours.length];
+    for (int r = 0; r < ours.length; r++) {
       ratios[r] = ours[r] / base[r];
     }
     System.out.printf(
         java.util.Locale.ROOT,
-        "BENCH lifecycle.spark-subject-vs-column ratio=%.3f ours=%.4g baseline=%.4g unit=rows/s"
-            + " (median of %d alternating rounds, %d rows, %d subjects)%n",
+        "BENCH %s ratio=%.3f ours=%.4g baseline=%.4g unit=rows/s%s%n",
+        name,
         BenchReport.median(ratios),
         BenchReport.median(ours),
         BenchReport.median(base),
-        rounds,
-        rows,
-        distinct);
-    spark.stop();
+        note);
+  }
+
+  /**
+   * The hand-written per-subject baseline: a key per subject, derived once per executor from a
+   * bench secret with HMAC-SHA256 (what a user without a registry would do), one cached {@code
+   * Cipher} per subject and thread, IVs from a per-thread counter, the column name as associated
+   * data, {@code iv || ct}. No key references and no erasure: the floor of "one key per subject".
+   */
+  static final class NaiveSubjectUdf implements UDF2<String, String, byte[]> {
+    private static final long serialVersionUID = 1L;
+    private static final Map<String, SecretKeySpec> KEYS = new ConcurrentHashMap<>();
+    private final byte[] context;
+    private transient ThreadLocal<Map<String, Cipher>> ciphers;
+    private transient ThreadLocal<long[]> counter;
+
+    NaiveSubjectUdf(String context) {
+      this.context = context.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static SecretKeySpec derive(String subject) {
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(new byte[32], "HmacSHA256")); // a bench-only secret
+        return new SecretKeySpec(mac.doFinal(subject.getBytes(StandardCharsets.UTF_8)), "AES");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public byte[] call(String value, String subject) throws Exception {
+      if (value == null) {
+        return null;
+      }
+      if (ciphers == null) {
+        ciphers = ThreadLocal.withInitial(java.util.HashMap::new);
+        counter = ThreadLocal.withInitial(() -> new long[] {new SecureRandom().nextLong()});
+      }
+      Map<String, Cipher> mine = ciphers.get();
+      Cipher c = mine.get(subject);
+      if (c == null) {
+        c = Cipher.getInstance("AES/GCM/NoPadding");
+        mine.put(subject, c);
+      }
+      byte[] pt = value.getBytes(StandardCharsets.UTF_8);
+      long n = ++counter.get()[0];
+      byte[] out = new byte[12 + pt.length + 16];
+      for (int i = 0; i < 8; i++) {
+        out[4 + i] = (byte) (n >>> (56 - 8 * i));
+      }
+      c.init(
+          Cipher.ENCRYPT_MODE,
+          KEYS.computeIfAbsent(subject, NaiveSubjectUdf::derive),
+          new GCMParameterSpec(128, out, 0, 12));
+      c.updateAAD(context);
+      c.doFinal(pt, 0, pt.length, out, 12);
+      return out;
+    }
   }
 
   private static long generateCalls(KmsBridge bridge) {
