@@ -45,7 +45,9 @@ import org.apache.kafka.common.test.TestKitNodes;
  * <p>Cases (comma list, default all): {@code serialize}, {@code deserialize}, {@code produce},
  * {@code produce-acks-all}, {@code consume} (broker in this JVM), {@code remote} (produce and
  * consume with the broker in a child JVM, as deployments run it, where the bench JVM's CPU is the
- * client's alone), {@code bytes} (record overhead on the wire).
+ * client's alone), {@code bytes} (record overhead on the wire), {@code marked} (not in the default
+ * list: the naive serializer with and without the marker header ours adds, against ours, to split
+ * the send path's cost between the header and the rest).
  */
 final class KafkaBench {
   private static final int VALUE_BYTES = 1024;
@@ -81,7 +83,10 @@ final class KafkaBench {
     if (only.contains("bytes")) {
       recordOverhead(kms, values);
     }
-    if (only.contains("produce") || only.contains("produce-acks-all") || only.contains("consume")) {
+    if (only.contains("produce")
+        || only.contains("produce-acks-all")
+        || only.contains("consume")
+        || only.contains("marked")) {
       try (KafkaClusterTestKit cluster = startBroker();
           Admin admin = cluster.admin()) {
         String bootstrap = cluster.bootstrapServers();
@@ -98,6 +103,9 @@ final class KafkaBench {
               values,
               records,
               rounds);
+        }
+        if (only.contains("marked")) {
+          marked(admin, bootstrap, kms, values, records, rounds);
         }
         if (only.contains("consume")) {
           consume(
@@ -390,6 +398,26 @@ final class KafkaBench {
     reportPair(name + variant, res, 2, 0);
     reportPair(name + "-vs-naive" + variant, res, 2, 1);
     reportPair(name + "-compact-vs-naive" + variant, res, 3, 1);
+  }
+
+  /**
+   * The hand-written serializer plain, with the marker header ours adds, and ours: what Kafka's
+   * handling of that one header costs the sending thread, apart from any encryption.
+   */
+  private static void marked(
+      Admin admin, String bootstrap, Map<String, Object> kms, byte[][] values, int n, int rounds)
+      throws Exception {
+    Map<String, Object> marked = producer(bootstrap, kms, "1", NaiveSerde.NaiveSerializer.class);
+    marked.put(NaiveSerde.MARK, "true");
+    List<Side> sides =
+        List.of(
+            new Side(
+                "naive", producer(bootstrap, kms, "1", NaiveSerde.NaiveSerializer.class), null),
+            new Side("naive-marked", marked, null),
+            new Side("ours", producer(bootstrap, kms, "1", EncryptingSerializer.class), null));
+    double[][][] res = produceRounds(admin, sides, values, n, rounds);
+    reportPair("kafka.produce-1k-naive-marked-vs-naive", res, 1, 0);
+    reportPair("kafka.produce-1k-vs-naive-marked", res, 2, 1);
   }
 
   /**
