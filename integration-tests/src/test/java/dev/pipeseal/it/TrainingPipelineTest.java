@@ -296,9 +296,22 @@ class TrainingPipelineTest {
     resetKeyCaches();
     Path ckpt = dir.resolve("rotate-checkpoint");
     for (String point : List.of("after-write", "after-rename")) {
+      // One file at a time, so each run reaches its kill point on its second file whatever the
+      // timing: with files in flight, the others could all finish first and leave the second run
+      // fewer than two files to kill it on.
       Process p =
           KilledRotation.start(
-              point, 2, rotateArgs("rotate", lake.toString(), "--checkpoint", ckpt.toString()));
+              point,
+              2,
+              rotateArgs(
+                  "rotate",
+                  lake.toString(),
+                  "--checkpoint",
+                  ckpt.toString(),
+                  "--parallelism",
+                  "1",
+                  "--files-in-flight",
+                  "1"));
       // Read to the end first: a full pipe would block the child.
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
