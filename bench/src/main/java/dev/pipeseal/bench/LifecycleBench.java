@@ -26,7 +26,6 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF2;
@@ -296,10 +295,13 @@ final class LifecycleBench {
    */
   static final class NaiveSubjectUdf implements UDF2<String, String, byte[]> {
     private static final long serialVersionUID = 1L;
+    // Per JVM, as a user's static caches would be: the bench registers one instance.
     private static final Map<String, SecretKeySpec> KEYS = new ConcurrentHashMap<>();
+    private static final ThreadLocal<Map<String, Cipher>> CIPHERS =
+        ThreadLocal.withInitial(java.util.HashMap::new);
+    private static final ThreadLocal<long[]> COUNTER =
+        ThreadLocal.withInitial(() -> new long[] {new SecureRandom().nextLong()});
     private final byte[] context;
-    private transient ThreadLocal<Map<String, Cipher>> ciphers;
-    private transient ThreadLocal<long[]> counter;
 
     NaiveSubjectUdf(String context) {
       this.context = context.getBytes(StandardCharsets.UTF_8);
@@ -320,29 +322,13 @@ final class LifecycleBench {
       if (value == null) {
         return null;
       }
-      if (ciphers == null) {
-        ciphers = ThreadLocal.withInitial(java.util.HashMap::new);
-        counter = ThreadLocal.withInitial(() -> new long[] {new SecureRandom().nextLong()});
-      }
-      Map<String, Cipher> mine = ciphers.get();
-      Cipher c = mine.get(subject);
-      if (c == null) {
-        c = Cipher.getInstance("AES/GCM/NoPadding");
-        mine.put(subject, c);
-      }
-      byte[] pt = value.getBytes(StandardCharsets.UTF_8);
-      long n = ++counter.get()[0];
-      byte[] out = new byte[12 + pt.length + 16];
-      for (int i = 0; i < 8; i++) {
-        out[4 + i] = (byte) (n >>> (56 - 8 * i));
-      }
-      c.init(
-          Cipher.ENCRYPT_MODE,
+      Cipher c = CIPHERS.get().computeIfAbsent(subject, s -> SparkBench.CachedGcmUdf.newCipher());
+      return SparkBench.CachedGcmUdf.seal(
+          c,
           KEYS.computeIfAbsent(subject, NaiveSubjectUdf::derive),
-          new GCMParameterSpec(128, out, 0, 12));
-      c.updateAAD(context);
-      c.doFinal(pt, 0, pt.length, out, 12);
-      return out;
+          ++COUNTER.get()[0],
+          context,
+          value.getBytes(StandardCharsets.UTF_8));
     }
   }
 

@@ -34,7 +34,8 @@ final class NaiveSerde {
   static final String MARK = "naive.mark";
   private static final org.apache.kafka.common.header.Header MARKER =
       new org.apache.kafka.common.header.internals.RecordHeader(
-          "pipeseal.enc", "v1".getBytes(StandardCharsets.US_ASCII));
+          dev.pipeseal.kafka.serde.EncryptionHeaders.VALUE,
+          dev.pipeseal.kafka.serde.EncryptionHeaders.V1.getBytes(StandardCharsets.US_ASCII));
   private static final int IV = 12;
   private static final int TAG = 16;
 

@@ -240,12 +240,20 @@ final class SparkBench {
 
     byte[] seal(byte[] plaintext) throws Exception {
       Cipher c = cipher();
-      long n = ++counter.get()[0];
+      return seal(c, keySpec, ++counter.get()[0], context, plaintext);
+    }
+
+    /**
+     * {@code iv || ct || tag} of {@code plaintext} under {@code key} on {@code c}, the IV's last 8
+     * bytes the counter {@code n}, {@code context} as associated data.
+     */
+    static byte[] seal(Cipher c, SecretKeySpec key, long n, byte[] context, byte[] plaintext)
+        throws Exception {
       byte[] out = new byte[12 + plaintext.length + 16];
       for (int i = 0; i < 8; i++) {
         out[4 + i] = (byte) (n >>> (56 - 8 * i));
       }
-      c.init(Cipher.ENCRYPT_MODE, keySpec, new GCMParameterSpec(128, out, 0, 12));
+      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, out, 0, 12));
       c.updateAAD(context); // binds the column, as ours does (and as core's cached baseline)
       c.doFinal(plaintext, 0, plaintext.length, out, 12);
       return out;
