@@ -46,8 +46,8 @@ import org.apache.kafka.common.test.TestKitNodes;
  * {@code produce-acks-all}, {@code consume} (broker in this JVM), {@code remote} (produce and
  * consume with the broker in a child JVM, as deployments run it, where the bench JVM's CPU is the
  * client's alone), {@code bytes} (record overhead on the wire), {@code marked} (not in the default
- * list: the naive serializer with and without the marker header ours adds, against ours, to split
- * the send path's cost between the header and the rest).
+ * list: the naive serializer with and without the marker header, and ours with it ({@code
+ * pipeseal.marker-header=true}, not the default), to measure what that one header costs).
  */
 final class KafkaBench {
   private static final int VALUE_BYTES = 1024;
@@ -401,23 +401,33 @@ final class KafkaBench {
   }
 
   /**
-   * The hand-written serializer plain, with the marker header ours adds, and ours: what Kafka's
-   * handling of that one header costs the sending thread, apart from any encryption.
+   * The hand-written serializer plain and with the marker header, and ours (inline and compact)
+   * with it: what Kafka's handling of that one header costs the sending thread, apart from any
+   * encryption.
    */
   private static void marked(
       Admin admin, String bootstrap, Map<String, Object> kms, byte[][] values, int n, int rounds)
       throws Exception {
     Map<String, Object> marked = producer(bootstrap, kms, "1", NaiveSerde.NaiveSerializer.class);
     marked.put(NaiveSerde.MARK, "true");
+    Class<?> ser = EncryptingSerializer.class;
+    Map<String, Object> compact = compact(kms);
     List<Side> sides =
         List.of(
             new Side(
                 "naive", producer(bootstrap, kms, "1", NaiveSerde.NaiveSerializer.class), null),
             new Side("naive-marked", marked, null),
-            new Side("ours", producer(bootstrap, kms, "1", EncryptingSerializer.class), null));
+            new Side("ours-marked", marked(producer(bootstrap, kms, "1", ser)), null),
+            new Side("compact-marked", marked(producer(bootstrap, compact, "1", ser)), null));
     double[][][] res = produceRounds(admin, sides, values, n, rounds);
     reportPair("kafka.produce-1k-naive-marked-vs-naive", res, 1, 0);
-    reportPair("kafka.produce-1k-vs-naive-marked", res, 2, 1);
+    reportPair("kafka.produce-1k-marked-vs-naive-marked", res, 2, 1);
+    reportPair("kafka.produce-1k-compact-marked-vs-naive-marked", res, 3, 1);
+  }
+
+  private static Map<String, Object> marked(Map<String, Object> producer) {
+    producer.put("pipeseal.marker-header", "true");
+    return producer;
   }
 
   /**

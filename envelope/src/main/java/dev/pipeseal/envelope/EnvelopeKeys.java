@@ -7,6 +7,7 @@ import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.InvalidWrappedKeyException;
 import dev.pipeseal.kms.Kms;
 import dev.pipeseal.kms.KmsCalls;
+import dev.pipeseal.kms.KmsException;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.WrappedKey;
 import dev.pipeseal.kms.registry.KeyId;
@@ -143,6 +144,27 @@ public final class EnvelopeKeys {
                             + " is not in the key registry"))
             .wrapped();
       }
+    };
+  }
+
+  /**
+   * Whether a reference is well formed for its kind, without resolving it: an inline wrapped key
+   * that parses, or an id of the right length. Needs neither the KMS nor the registry, so an outage
+   * or an erased subject key never makes an envelope look like plaintext.
+   */
+  public static boolean isWellFormed(KeyReference reference) {
+    byte[] bytes = reference.bytes();
+    return switch (reference.kind()) {
+      case INLINE_WRAPPED_KEY -> {
+        try {
+          WrappedKeyCodec.fromBinary(bytes);
+          yield true;
+        } catch (KmsException e) {
+          yield false;
+        }
+      }
+      case REGISTRY_KEY_ID -> bytes.length == KeyId.LENGTH_BYTES;
+      case SUBJECT_KEY_ID -> bytes.length == SubjectKey.REFERENCE_BYTES;
     };
   }
 

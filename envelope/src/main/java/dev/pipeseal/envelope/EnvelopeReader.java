@@ -157,17 +157,23 @@ public final class EnvelopeReader implements AutoCloseable {
   }
 
   /**
-   * Whether {@code in[off, off+len)} is an envelope (v1 or v2) whose key reference is a readable
-   * key reference: used only to tell legacy plaintext from values that lack a marker header.
+   * Whether {@code in[off, off+len)} is an envelope (v1 or v2) with a well-formed key reference:
+   * used only to tell legacy plaintext from values that lack a marker header. Structural, never
+   * resolving the reference, so a KMS or registry outage, or an erased subject key, makes the value
+   * fail to decrypt rather than pass as plaintext.
    */
   public boolean looksLikeEnvelope(byte[] in, int off, int len) {
     if (len < 4 || (in[off] != Envelope.VERSION_1 && in[off] != Envelope.VERSION_2)) {
       return false;
     }
-    try {
-      keys.wrappedKey(Envelope.parseHeader(in, off, len).keyReference());
+    Last l = last;
+    if (l != null && Envelope.startsWith(l.header(), in, off, len)) {
+      // The header of the last envelope this reader opened: the common case of unmarked records.
       return true;
-    } catch (PipesealCryptoException | KmsException e) {
+    }
+    try {
+      return EnvelopeKeys.isWellFormed(Envelope.parseHeader(in, off, len).keyReference());
+    } catch (PipesealCryptoException e) {
       return false;
     }
   }

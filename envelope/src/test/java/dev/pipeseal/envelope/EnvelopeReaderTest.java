@@ -8,10 +8,12 @@ import dev.pipeseal.crypto.envelope.Algorithm;
 import dev.pipeseal.crypto.envelope.EnvelopeContext;
 import dev.pipeseal.crypto.envelope.EnvelopeEncryptor;
 import dev.pipeseal.crypto.envelope.KeyReference;
+import dev.pipeseal.crypto.envelope.KeyReferenceKind;
 import dev.pipeseal.kms.DataKeyPair;
 import dev.pipeseal.kms.UnknownKeyException;
 import dev.pipeseal.kms.bridge.KmsBridge;
 import dev.pipeseal.kms.registry.KeyRegistry;
+import dev.pipeseal.kms.registry.SubjectKey;
 import dev.pipeseal.registry.KeyRegistries;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -149,6 +151,38 @@ class EnvelopeReaderTest {
       assertThat(reader.looksLikeEnvelope(fetch, 5, env.length)).isTrue();
       assertThat(reader.looksLikeEnvelope("plain".getBytes(StandardCharsets.UTF_8), 0, 5))
           .isFalse();
+    }
+  }
+
+  @Test
+  void theShapeOfAnEnvelopeIsJudgedWithoutResolvingItsKey() {
+    // A reader with no registry, or whose KMS or registry is down, or whose subject key was
+    // erased, must still see these as envelopes, so they fail to decrypt instead of passing as
+    // plaintext where plaintext is accepted.
+    EnvelopeKeys inlineOnly = EnvelopeKeys.inline(kms);
+    try (DataKeyPair pair = keys.generate("pii");
+        EnvelopeReader reader = new EnvelopeReader(inlineOnly)) {
+      byte[] byId = seal(KeyReference.registryKeyId(new byte[8]), pair, "987-65-4321", SSN);
+      byte[] bySubject =
+          seal(
+              KeyReference.of(
+                  KeyReferenceKind.SUBJECT_KEY_ID, new byte[SubjectKey.REFERENCE_BYTES]),
+              pair,
+              "555-12-3456",
+              SSN);
+      assertThat(reader.looksLikeEnvelope(byId, 0, byId.length)).isTrue();
+      assertThat(reader.looksLikeEnvelope(bySubject, 0, bySubject.length)).isTrue();
+      assertThatThrownBy(() -> reader.decrypt(byId, 0, byId.length, SSN))
+          .hasMessageContaining("registry");
+      // Ids of the wrong length, a corrupt inline key or a short body are not envelopes.
+      byte[] shortId = seal(KeyReference.registryKeyId(new byte[7]), pair, "x", SSN);
+      assertThat(reader.looksLikeEnvelope(shortId, 0, shortId.length)).isFalse();
+      byte[] inline = seal(keys.inlineReference(pair.wrapped()), pair, "x", SSN);
+      byte[] corrupt = inline.clone();
+      int recordStart = (inline[3] & 0x80) != 0 ? 5 : 4; // after the length varint
+      corrupt[recordStart] ^= (byte) 0xff; // the wrapped-key record's version byte
+      assertThat(reader.looksLikeEnvelope(corrupt, 0, corrupt.length)).isFalse();
+      assertThat(reader.looksLikeEnvelope(byId, 0, 20)).isFalse();
     }
   }
 

@@ -100,7 +100,7 @@ final class ConverterSettings {
           ConfigDef.Type.STRING,
           "reject",
           ConfigDef.Importance.MEDIUM,
-          "reject or accept records that are not encrypted and carry no marker header.");
+          "reject or accept records that are not envelopes and carry no marker header.");
     }
     return d;
   }

@@ -16,8 +16,9 @@ import org.apache.kafka.connect.storage.Converter;
 /**
  * Wraps any converter ({@code pipeseal.converter}, JSON by default) and encrypts its bytes with
  * {@link EncryptingSerializer} itself, so records on the topic are exactly what a producer with the
- * serializer writes: the same envelope, AAD ({@code topic} or {@code topic#key}) and marker header.
- * A consumer with {@code DecryptingDeserializer} and the Spark function read them.
+ * serializer writes: the same envelope, AAD ({@code topic} or {@code topic#key}) and, where
+ * enabled, marker header. A consumer with {@code DecryptingDeserializer} and the Spark function
+ * read them.
  *
  * <pre>
  * value.converter=dev.pipeseal.kafka.connect.EncryptingConverter

@@ -5,8 +5,9 @@ public enum PlaintextPolicy {
   /** Refuse it: the consumer fails on that record (the default). */
   REJECT,
   /**
-   * Pass it through, but only when the record carries no encryption marker header: for migrating a
-   * topic that still holds records written before encryption was switched on.
+   * Pass it through, but only when it is not shaped like an envelope and the record carries no
+   * encryption marker header: for migrating a topic that still holds records written before
+   * encryption was switched on.
    */
   ACCEPT
 }

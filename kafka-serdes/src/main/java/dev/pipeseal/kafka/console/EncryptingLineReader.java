@@ -20,9 +20,10 @@ import org.apache.kafka.tools.api.RecordReader;
  * Line reader for {@code kafka-console-producer.sh --line-reader}: each line of standard input
  * becomes a record whose value (and, with {@code parse.key=true} and a deterministic DEK
  * configured, key) is encrypted exactly as {@link EncryptingSerializer} does, marker header
- * included. Configured by the tool's {@code --property} settings: the {@code pipeseal.*} settings
- * of {@code docs/kafka.md}, plus {@code parse.key} (default false), {@code key.separator} (default
- * tab) and {@code null.marker} (a value equal to it is sent as a tombstone).
+ * included when enabled. Configured by the tool's {@code --property} settings: the {@code
+ * pipeseal.*} settings of {@code docs/kafka.md}, plus {@code parse.key} (default false), {@code
+ * key.separator} (default tab) and {@code null.marker} (a value equal to it is sent as a
+ * tombstone).
  */
 public final class EncryptingLineReader implements RecordReader {
   private String topic;

@@ -16,8 +16,9 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Serializes with an inner serializer, then encrypts the result (or selected fields) into envelopes
- * v1 and marks the record with the {@link EncryptionHeaders} header. Configured only through client
- * properties ({@code pipeseal.*}, see {@code docs/kafka.md}):
+ * and marks the record with the {@link EncryptionHeaders} header (unless {@code
+ * pipeseal.marker-header=false}). Configured only through client properties ({@code pipeseal.*},
+ * see {@code docs/kafka.md}):
  *
  * <pre>
  * value.serializer=dev.pipeseal.kafka.serde.EncryptingSerializer
@@ -121,7 +122,7 @@ public class EncryptingSerializer<T> implements Serializer<T> {
   private byte[] seal(String topic, Headers headers, byte[] plain) {
     if (subjects != null) {
       byte[] out = sealForSubject(topic, headers, plain);
-      EncryptionHeaders.mark(headers, config.isKey());
+      mark(headers);
       return out;
     }
     byte[] out;
@@ -133,8 +134,14 @@ public class EncryptingSerializer<T> implements Serializer<T> {
     } catch (RuntimeException e) {
       throw failure(topic, e);
     }
-    EncryptionHeaders.mark(headers, config.isKey());
+    mark(headers);
     return out;
+  }
+
+  private void mark(Headers headers) {
+    if (config.markerHeader()) {
+      EncryptionHeaders.mark(headers, config.isKey());
+    }
   }
 
   private byte[] sealForSubject(String topic, Headers headers, byte[] plain) {

@@ -8,8 +8,9 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * The record header that marks an encrypted value ({@code pipeseal.enc=v1}) or key ({@code
- * pipeseal.enc.key=v1}), so consumers tell encrypted records from legacy plaintext ones without
- * guessing. The envelope's own version byte says which format the bytes are in.
+ * pipeseal.enc.key=v1}). Writers add it only with {@code pipeseal.marker-header=true}: readers tell
+ * envelopes from legacy plaintext by their shape, and a marked record must decrypt in every mode.
+ * The envelope's own version byte says which format the bytes are in.
  */
 public final class EncryptionHeaders {
   /** Header marking an encrypted value. */

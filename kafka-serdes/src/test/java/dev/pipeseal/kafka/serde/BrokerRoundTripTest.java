@@ -97,8 +97,8 @@ class BrokerRoundTripTest {
         int i = Integer.parseInt(r.value().substring(6, r.value().indexOf(' ')));
         assertThat(r.value()).isEqualTo(value(i));
         assertThat(r.key()).isEqualTo("k" + (i % 1000));
-        assertThat(r.headers().lastHeader(EncryptionHeaders.VALUE).value())
-            .isEqualTo("v1".getBytes(StandardCharsets.US_ASCII));
+        // No marker header by default (pipeseal.marker-header=false).
+        assertThat(r.headers().lastHeader(EncryptionHeaders.VALUE)).isNull();
         seen.add(r.value());
         count++;
       }
@@ -121,8 +121,10 @@ class BrokerRoundTripTest {
     String topic = broker.createTopic("keyed", 4, false);
     Map<String, List<Integer>> partitions = new HashMap<>();
     // Two producers (two processes in real life) must place equal keys on equal partitions.
+    Map<String, Object> marking = producerProps();
+    marking.put("pipeseal.marker-header", "true");
     for (int p = 0; p < 2; p++) {
-      try (KafkaProducer<String, String> producer = broker.producer(producerProps())) {
+      try (KafkaProducer<String, String> producer = broker.producer(marking)) {
         List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
         List<String> sentKeys = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
@@ -147,7 +149,10 @@ class BrokerRoundTripTest {
     // Equal keys are byte-identical envelopes on the wire; they decrypt back.
     Set<String> distinctRawKeys = new TreeSet<>();
     for (ConsumerRecord<byte[], byte[]> r : broker.readRaw(topic, 1200)) {
-      assertThat(r.headers().lastHeader(EncryptionHeaders.KEY)).isNotNull();
+      // pipeseal.marker-header=true marks both sides.
+      assertThat(r.headers().lastHeader(EncryptionHeaders.KEY).value())
+          .isEqualTo("v1".getBytes(StandardCharsets.US_ASCII));
+      assertThat(r.headers().lastHeader(EncryptionHeaders.VALUE)).isNotNull();
       distinctRawKeys.add(java.util.HexFormat.of().formatHex(r.key()));
     }
     assertThat(distinctRawKeys).hasSize(40);

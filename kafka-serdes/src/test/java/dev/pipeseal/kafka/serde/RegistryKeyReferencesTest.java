@@ -238,6 +238,47 @@ class RegistryKeyReferencesTest {
   }
 
   @Test
+  void withoutTheMarkerHeaderRecordsStillDecryptAndNeverPassAsPlaintext() throws Exception {
+    String topic = broker.createTopic("unmarked", 1, false);
+    Map<String, Object> p = producerProps();
+    p.put("pipeseal.marker-header", "false");
+    try (KafkaProducer<String, String> producer = broker.producer(p)) {
+      for (int i = 0; i < 20; i++) {
+        producer.send(new ProducerRecord<>(topic, "k" + i, value(i)));
+      }
+      producer.flush();
+    }
+    List<ConsumerRecord<byte[], byte[]>> raw = broker.readRaw(topic, 20);
+    assertThat(raw).allSatisfy(r -> assertThat(r.headers().toArray()).isEmpty());
+    try (KafkaConsumer<String, String> consumer = broker.consumer(consumerProps())) {
+      assertThat(KafkaBroker.drain(consumer, topic, 20))
+          .extracting(ConsumerRecord::value)
+          .containsExactlyElementsOf(
+              java.util.stream.IntStream.range(0, 20).mapToObj(i -> value(i)).toList());
+    }
+    // A migrating reader that accepts plaintext but cannot resolve the id (no registry, a registry
+    // that is down or lost the record) refuses the value; it never hands the ciphertext on.
+    byte[] sealed = raw.get(0).value();
+    Map<String, Object> accepting = new HashMap<>(keys.properties());
+    accepting.put("pipeseal.plaintext", "accept");
+    try (DecryptingDeserializer<byte[]> d = new DecryptingDeserializer<>()) {
+      d.configure(accepting, false);
+      assertThatThrownBy(() -> d.deserialize(topic, new RecordHeaders(), sealed))
+          .hasMessageContaining("'" + topic + "'")
+          .hasMessageContaining("need a key registry");
+      byte[] legacy = "legacy plaintext".getBytes(StandardCharsets.UTF_8);
+      assertThat(d.deserialize(topic, new RecordHeaders(), legacy)).isEqualTo(legacy);
+    }
+    accepting.put("pipeseal.registry", dir.resolve("empty-registry").toString());
+    try (DecryptingDeserializer<byte[]> d = new DecryptingDeserializer<>()) {
+      d.configure(accepting, false);
+      assertThatThrownBy(() -> d.deserialize(topic, new RecordHeaders(), sealed))
+          .hasMessageContaining(idOf(sealed).hex())
+          .hasMessageContaining("not in the key registry");
+    }
+  }
+
+  @Test
   void aReaderWithoutTheRegistryIsToldItNeedsOne() {
     byte[] sealed;
     try (EncryptingSerializer<String> ser = new EncryptingSerializer<>(new StringSerializer())) {
