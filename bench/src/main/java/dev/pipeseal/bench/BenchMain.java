@@ -18,6 +18,7 @@ public final class BenchMain {
     suites.put("spark", SparkBench::run);
     suites.put("jobs", JobsBench::run);
     suites.put("lifecycle", LifecycleBench::run);
+    suites.put("native", NativeAeadBench::run);
     String which = args.length == 0 ? "all" : args[0];
     // Ratios are side by side, but absolute numbers mean little without the machine and JDK.
     System.out.printf(

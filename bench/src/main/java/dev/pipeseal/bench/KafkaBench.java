@@ -47,7 +47,9 @@ import org.apache.kafka.common.test.TestKitNodes;
  * consume with the broker in a child JVM, as deployments run it, where the bench JVM's CPU is the
  * client's alone), {@code bytes} (record overhead on the wire), {@code marked} (not in the default
  * list: the naive serializer with and without the marker header, and ours with it ({@code
- * pipeseal.marker-header=true}, not the default), to measure what that one header costs).
+ * pipeseal.marker-header=true}, not the default), to measure what that one header costs; and the
+ * naive serializer padded to the size of our inline records, against ours, to measure what record
+ * size alone costs).
  */
 final class KafkaBench {
   private static final int VALUE_BYTES = 1024;
@@ -240,7 +242,7 @@ final class KafkaBench {
     ByteBuffer[] sealed = new ByteBuffer[count];
     ByteBuffer[] naiveSealed = new ByteBuffer[count];
     ByteBuffer[] compactSealed = new ByteBuffer[count];
-    RecordHeaders[] marked = new RecordHeaders[count];
+    RecordHeaders[] headers = new RecordHeaders[count];
     Map<String, Object> compactCfg = compact(cfg);
     try (EncryptingSerializer<byte[]> ser = new EncryptingSerializer<>();
         EncryptingSerializer<byte[]> compactSer = new EncryptingSerializer<>();
@@ -256,9 +258,9 @@ final class KafkaBench {
       ours.configure(cfg, false);
       naive.configure(cfg, false);
       for (int i = 0; i < count; i++) {
-        marked[i] = new RecordHeaders();
+        headers[i] = new RecordHeaders();
         plain[i] = inFetchBuffer(values[i]);
-        sealed[i] = inFetchBuffer(ser.serialize("bench", marked[i], values[i]));
+        sealed[i] = inFetchBuffer(ser.serialize("bench", headers[i], values[i]));
         naiveSealed[i] = inFetchBuffer(naiveSer.serialize("bench", EMPTY, values[i]));
         compactSealed[i] = inFetchBuffer(compactSer.serialize("bench", EMPTY, values[i]));
       }
@@ -271,7 +273,7 @@ final class KafkaBench {
           int s = Math.floorMod(r + k, 4);
           Deserializer<byte[]> d = sides.get(s);
           ByteBuffer[] in = inputs.get(s);
-          RecordHeaders[] hs = s >= 2 ? marked : null;
+          RecordHeaders[] hs = s >= 2 ? headers : null;
           long t0 = THREADS.getCurrentThreadCpuTime();
           for (int i = 0; i < n; i++) {
             int j = i & (count - 1);
@@ -403,7 +405,8 @@ final class KafkaBench {
   /**
    * The hand-written serializer plain and with the marker header, and ours (inline and compact)
    * with it: what Kafka's handling of that one header costs the sending thread, apart from any
-   * encryption.
+   * encryption. Then the hand-written serializer padded to the size of our inline records against
+   * ours: what the inline wrapped key's bytes cost Kafka.
    */
   private static void marked(
       Admin admin, String bootstrap, Map<String, Object> kms, byte[][] values, int n, int rounds)
@@ -412,17 +415,34 @@ final class KafkaBench {
     marked.put(NaiveSerde.MARK, "true");
     Class<?> ser = EncryptingSerializer.class;
     Map<String, Object> compact = compact(kms);
+    Map<String, Object> padded = producer(bootstrap, kms, "1", NaiveSerde.NaiveSerializer.class);
+    padded.put(NaiveSerde.PAD, String.valueOf(inlineExtraBytes(kms, values[0])));
     List<Side> sides =
         List.of(
             new Side(
                 "naive", producer(bootstrap, kms, "1", NaiveSerde.NaiveSerializer.class), null),
             new Side("naive-marked", marked, null),
             new Side("ours-marked", marked(producer(bootstrap, kms, "1", ser)), null),
-            new Side("compact-marked", marked(producer(bootstrap, compact, "1", ser)), null));
+            new Side("compact-marked", marked(producer(bootstrap, compact, "1", ser)), null),
+            new Side("naive-padded", padded, null),
+            new Side("ours", producer(bootstrap, kms, "1", ser), null));
     double[][][] res = produceRounds(admin, sides, values, n, rounds);
     reportPair("kafka.produce-1k-naive-marked-vs-naive", res, 1, 0);
     reportPair("kafka.produce-1k-marked-vs-naive-marked", res, 2, 1);
     reportPair("kafka.produce-1k-compact-marked-vs-naive-marked", res, 3, 1);
+    reportPair("kafka.produce-1k-naive-padded-vs-naive", res, 4, 0);
+    reportPair("kafka.produce-1k-vs-naive-padded", res, 5, 4);
+  }
+
+  /** How many bytes more than the naive serializer's ours writes per record (inline references). */
+  private static int inlineExtraBytes(Map<String, Object> kms, byte[] value) {
+    try (EncryptingSerializer<byte[]> ours = new EncryptingSerializer<>();
+        NaiveSerde.NaiveSerializer<byte[]> naive = new NaiveSerde.NaiveSerializer<>()) {
+      ours.configure(kms, false);
+      naive.configure(kms, false);
+      return ours.serialize("bench", new RecordHeaders(), value).length
+          - naive.serialize("bench", new RecordHeaders(), value).length;
+    }
   }
 
   private static Map<String, Object> marked(Map<String, Object> producer) {

@@ -32,6 +32,9 @@ final class NaiveSerde {
   // "true": the serializer also adds the marker header ours adds (pipeseal.enc=v1), to measure
   // what Kafka's handling of one record header costs apart from the encryption.
   static final String MARK = "naive.mark";
+  // N > 0: the serializer writes N more bytes per record (a fixed prefix standing in for an inline
+  // wrapped key), to measure what record size alone costs Kafka apart from the encryption.
+  static final String PAD = "naive.pad";
   private static final org.apache.kafka.common.header.Header MARKER =
       new org.apache.kafka.common.header.internals.RecordHeader(
           dev.pipeseal.kafka.serde.EncryptionHeaders.VALUE,
@@ -65,6 +68,7 @@ final class NaiveSerde {
     private Serializer<T> inner;
     private SecretKeySpec key;
     private boolean mark;
+    private int pad;
 
     public NaiveSerializer() {}
 
@@ -80,6 +84,8 @@ final class NaiveSerde {
       }
       key = key(configs);
       mark = Boolean.parseBoolean(String.valueOf(configs.get(MARK)));
+      Object p = configs.get(PAD);
+      pad = p == null ? 0 : Integer.parseInt(p.toString());
     }
 
     @Override
@@ -93,14 +99,15 @@ final class NaiveSerde {
       if (plain == null) {
         return null;
       }
-      byte[] out = new byte[IV + plain.length + TAG];
+      // With a pad, the pad's bytes (zeros) come first; they are not authenticated, only carried.
+      byte[] out = new byte[pad + IV + plain.length + TAG];
       long n = counter.getAndIncrement();
-      ByteBuffer.wrap(out, 0, IV).putInt(prefix).putLong(n);
+      ByteBuffer.wrap(out, pad, IV).putInt(prefix).putLong(n);
       try {
         Cipher c = ciphers.get();
-        c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, out, 0, IV));
+        c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, out, pad, IV));
         c.updateAAD(topic.getBytes(StandardCharsets.UTF_8));
-        c.doFinal(plain, 0, plain.length, out, IV);
+        c.doFinal(plain, 0, plain.length, out, pad + IV);
       } catch (GeneralSecurityException e) {
         throw new SerializationException("encryption failed", e);
       }

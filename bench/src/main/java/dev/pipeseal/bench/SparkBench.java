@@ -124,7 +124,7 @@ final class SparkBench {
     }
   }
 
-  private static void deleteRecursively(Path root) throws java.io.IOException {
+  static void deleteRecursively(Path root) throws java.io.IOException {
     try (var paths = Files.walk(root)) {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
@@ -132,7 +132,7 @@ final class SparkBench {
     }
   }
 
-  private static SparkSession session(Path dir) throws Exception {
+  static SparkSession session(Path dir) throws Exception {
     Path password = dir.resolve("password");
     Files.writeString(password, "bench-only\n");
     Map<String, String> conf = new LinkedHashMap<>();
@@ -162,7 +162,7 @@ final class SparkBench {
    * Warm-up counted in rows, not seconds: measured here, our encrypt path ran at half speed for the
    * first few million rows (C2 compiles the generated code and the cipher calls late).
    */
-  private static void warm(SparkSession spark, String... queries) {
+  static void warm(SparkSession spark, String... queries) {
     for (int i = 0; i < 3; i++) {
       for (String q : queries) {
         spark.sql(q + " LIMIT 1000000").write().format("noop").mode("overwrite").save();
@@ -175,7 +175,7 @@ final class SparkBench {
    * clock, then {ours, baseline} per second of this JVM's CPU time over the same runs. On a shared
    * machine other jobs' load moves the first pair from round to round; it hardly moves the second.
    */
-  private static double[][] alternate(
+  static double[][] alternate(
       SparkSession spark, int rounds, long rows, String ours, String baseline) {
     double[][] r = new double[4][rounds];
     for (int i = 0; i < rounds; i++) {
@@ -190,7 +190,7 @@ final class SparkBench {
   }
 
   /** Prints the wall-clock line and the CPU-time line of one case. */
-  private static double[] report(String name, double[][] r) {
+  static double[] report(String name, double[][] r) {
     BenchReport.ratio(name, BenchReport.median(r[0]), BenchReport.median(r[1]), "rows/s");
     BenchReport.ratio(
         name + "-cpu", BenchReport.median(r[2]), BenchReport.median(r[3]), "rows/cpu-s");
