@@ -145,7 +145,10 @@ public final class PipesealCli implements Callable<Integer> {
     @Override
     public String[] getVersion() {
       String v = PipesealCli.class.getPackage().getImplementationVersion();
-      return new String[] {"pipeseal " + (v == null ? "(development build)" : v)};
+      return new String[] {
+        "pipeseal " + (v == null ? "(development build)" : v),
+        "AES-GCM backend: " + dev.pipeseal.crypto.aead.CallerNonceGcm.backend()
+      };
     }
   }
 }

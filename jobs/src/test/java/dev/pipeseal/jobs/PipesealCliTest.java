@@ -64,6 +64,17 @@ class PipesealCliTest {
   }
 
   @Test
+  void versionSaysWhichAesGcmBackendThisJvmUses() {
+    assertThat(run("--version")).isZero();
+    assertThat(out()).contains("pipeseal ");
+    assertThat(out())
+        .contains("AES-GCM backend: " + dev.pipeseal.crypto.aead.CallerNonceGcm.backend());
+    if ("required".equals(System.getenv("PIPESEAL_NATIVE"))) {
+      assertThat(out()).contains("AES-GCM backend: native: libsodium");
+    }
+  }
+
+  @Test
   void keysCommandDelegatesToTheAdminCli() throws Exception {
     assertThat(
             run(

@@ -64,7 +64,8 @@ public final class XaesGcm {
   public CallerNonceGcm deriveEphemeralSubkey(byte[] nonce, int off) {
     byte[] kx = deriveKeyBytes(nonce, off);
     try {
-      return CallerNonceGcm.create(kx);
+      // On JCE: a native key for one value would cost more to set up than it saves.
+      return CallerNonceGcm.createOnJce(kx);
     } finally {
       Arrays.fill(kx, (byte) 0);
     }

@@ -11,11 +11,23 @@ import org.junit.jupiter.api.Test;
 /**
  * Every case of Wycheproof's aes_gcm_test.json against {@link CallerNonceGcm}, the GCM layer under
  * XAES-256-GCM in the envelope. It supports exactly 256-bit keys, 96-bit nonces and 128-bit tags;
- * cases with other parameters must be rejected by it, and the counts pin how many that is.
+ * cases with other parameters must be rejected by it, and the counts pin how many that is. Run on
+ * both backends: JCE, and the native one ({@link NativeGcm}) wherever this build carries it.
  */
 class CallerNonceGcmWycheproofTest {
   @Test
-  void everyCase() {
+  void everyCaseOnJce() {
+    everyCase(CallerNonceGcm::createOnJce, false);
+  }
+
+  @Test
+  void everyCaseOnTheNativeBackend() {
+    NativeGcmTest.assumeNativeOrRequireIt();
+    everyCase(CallerNonceGcm::create, true);
+  }
+
+  private static void everyCase(
+      java.util.function.Function<byte[], CallerNonceGcm> keys, boolean expectNative) {
     List<Wycheproof.Case> cases = Wycheproof.cases("aes_gcm_test.json");
     int valid = 0;
     int invalid = 0;
@@ -25,18 +37,19 @@ class CallerNonceGcmWycheproofTest {
       byte[] ctAndTag = Wycheproof.concat(c.ct(), c.tag());
       boolean supported = c.keySize() == 256 && c.ivSize() == 96 && c.tagSize() == 128;
       if (!supported) {
-        assertThatThrownBy(() -> CallerNonceGcm.create(c.key()).open(c.iv(), ctAndTag, c.aad()))
+        assertThatThrownBy(() -> keys.apply(c.key()).open(c.iv(), ctAndTag, c.aad()))
             .as("tcId %d", c.tcId())
             .isInstanceOf(UnsupportedParametersException.class);
         if (c.keySize() == 256) {
-          assertThatThrownBy(() -> CallerNonceGcm.create(c.key()).seal(c.iv(), c.msg(), c.aad()))
+          assertThatThrownBy(() -> keys.apply(c.key()).seal(c.iv(), c.msg(), c.aad()))
               .as("tcId %d", c.tcId())
               .isInstanceOf(UnsupportedParametersException.class);
         }
         unsupported++;
         continue;
       }
-      CallerNonceGcm gcm = CallerNonceGcm.create(c.key());
+      CallerNonceGcm gcm = keys.apply(c.key());
+      assertThat(gcm.isNative()).isEqualTo(expectNative);
       if (c.valid()) {
         valid++;
         if (!java.util.Arrays.equals(gcm.seal(c.iv(), c.msg(), c.aad()), ctAndTag)) {
