@@ -51,6 +51,8 @@ final class NativeAeadBench {
     new SecureRandom().nextBytes(key);
     checkAgreement(key);
     loop("native.seal32-vs-jce", key, 32, 2_000_000, Math.max(rounds, 7));
+    loop("native.seal256-vs-jce", key, 256, 1_000_000, Math.max(rounds, 7));
+    loop("native.seal512-vs-jce", key, 512, 1_000_000, Math.max(rounds, 7));
     loop("native.seal1k-vs-jce", key, 1024, 500_000, Math.max(rounds, 7));
     spark(key, rows, rounds);
   }
