@@ -183,9 +183,8 @@ public record SerdeConfig(
           false,
           "Writers: also add the header pipeseal.enc=v1 (pipeseal.enc.key=v1 for keys) to each"
               + " encrypted record, for tools that route on it and for pipeseal.plaintext=accept"
-              + " consumers of builds that need it. Readers tell envelopes from plaintext by their"
-              + " shape without it; it costs Kafka about 150-350 ns per record on the sending"
-              + " thread.");
+              + " consumers of earlier builds. Readers tell envelopes from plaintext by their shape"
+              + " without it; it costs Kafka about 150-350 ns per record on the sending thread.");
   public static final Property<String> REGISTRY =
       Property.string(
           "registry",

@@ -16,9 +16,9 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Serializes with an inner serializer, then encrypts the result (or selected fields) into envelopes
- * and marks the record with the {@link EncryptionHeaders} header (unless {@code
- * pipeseal.marker-header=false}). Configured only through client properties ({@code pipeseal.*},
- * see {@code docs/kafka.md}):
+ * (and, with {@code pipeseal.marker-header=true}, marks the record with the {@link
+ * EncryptionHeaders} header). Configured only through client properties ({@code pipeseal.*}, see
+ * {@code docs/kafka.md}):
  *
  * <pre>
  * value.serializer=dev.pipeseal.kafka.serde.EncryptingSerializer
