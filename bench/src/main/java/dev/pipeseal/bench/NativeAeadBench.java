@@ -1,5 +1,6 @@
 package dev.pipeseal.bench;
 
+import dev.pipeseal.crypto.aead.CallerNonceGcm;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
@@ -16,12 +17,13 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * {@code ./bench/run native}: issue #18's stretch question, measured before anything is built. A
- * per-value JNI call into libsodium's AES-256-GCM (precomputed key) against JCE's cached {@code
- * Cipher}, first in a plain loop (the cipher call alone), then inside Spark as the same
- * hand-written UDF with only the cipher call swapped, which bounds what a native backend could give
- * {@code spark.encrypt-str32-vs-udf} (ours is at parity with the JCE UDF). The issue adopts a
- * native backend only if that reaches 1.3.
+ * {@code ./bench/run native}: the native AES-GCM backend ({@code CallerNonceGcm} on {@link
+ * CallerNonceGcm.Backend#NATIVE}: one JNI call into libsodium per value) against JCE's cached
+ * {@code Cipher} as a hand-written UDF uses it, first in a plain loop (the cipher call alone, by
+ * value size, which is where the backend's size threshold comes from), then inside Spark as that
+ * hand-written UDF with only the cipher call swapped, next to ours (issue #18 adopted the backend
+ * once the swapped UDF reached 1.3 over the JCE one). Prints a skip line where the backend is not
+ * in use (a build without gcc and libsodium-dev, another platform).
  *
  * <p>Options: {@code --rows N} (Spark rows, default 5,000,000), {@code --rounds N} (default 5).
  */
@@ -32,10 +34,8 @@ final class NativeAeadBench {
   private NativeAeadBench() {}
 
   static void run(String[] args) throws Exception {
-    if (!NativeGcm.loaded()) {
-      System.out.println(
-          "BENCH-SKIP native: the libsodium shim is not loaded (./bench/run native builds it;"
-              + " it needs gcc and libsodium-dev) or this CPU lacks AES-NI/CLMUL");
+    if (!CallerNonceGcm.backend().startsWith("native")) {
+      System.out.println("BENCH-SKIP native: " + CallerNonceGcm.backend());
       return;
     }
     long rows = 5_000_000L;
@@ -57,37 +57,33 @@ final class NativeAeadBench {
     spark(key, rows, rounds);
   }
 
-  /** The two backends must produce the same bytes (same key, nonce, AAD) and open each other's. */
+  /** The two sides must produce the same bytes (same key, nonce, AAD), or nothing is measured. */
   private static void checkAgreement(byte[] key) throws Exception {
     SecretKeySpec spec = new SecretKeySpec(key, "AES");
     Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-    long h = NativeGcm.open(key, CONTEXT);
-    try {
-      for (int len : new int[] {0, 1, 15, 16, 32, 33, 1024}) {
-        byte[] pt = new byte[len];
-        new SecureRandom().nextBytes(pt);
-        byte[] jce = SparkBench.CachedGcmUdf.seal(c, spec, 42 + len, CONTEXT, pt);
-        byte[] nat = new byte[jce.length];
-        System.arraycopy(jce, 0, nat, 0, 12);
-        if (NativeGcm.seal(h, pt, len, nat) != 0 || !java.util.Arrays.equals(jce, nat)) {
-          throw new IllegalStateException("libsodium and JCE disagree at " + len + " bytes");
-        }
-        byte[] back = new byte[len];
-        nat[nat.length - 1] ^= 1;
-        if (NativeGcm.open0(h, nat, nat.length, back) == 0) {
-          throw new IllegalStateException("libsodium opened a tampered value");
-        }
+    CallerNonceGcm nat = nativeKey(key);
+    for (int len : new int[] {0, 1, 15, 16, 32, 33, 1024}) {
+      byte[] pt = new byte[len];
+      new SecureRandom().nextBytes(pt);
+      byte[] jce = SparkBench.CachedGcmUdf.seal(c, spec, 42 + len, CONTEXT, pt);
+      byte[] out = new byte[jce.length];
+      System.arraycopy(jce, 0, out, 0, 12);
+      nat.seal(out, 0, 12, CONTEXT, null, pt, 0, len, out, 12);
+      if (!java.util.Arrays.equals(jce, out)) {
+        throw new IllegalStateException("native and JCE disagree at " + len + " bytes");
       }
-    } finally {
-      NativeGcm.close(h);
     }
+  }
+
+  private static CallerNonceGcm nativeKey(byte[] key) {
+    return CallerNonceGcm.create(key, CallerNonceGcm.Backend.NATIVE);
   }
 
   /** CPU ns per seal of {@code len}-byte values on this thread: JCE then native, alternating. */
   private static void loop(String name, byte[] key, int len, int n, int rounds) throws Exception {
     SecretKeySpec spec = new SecretKeySpec(key, "AES");
     Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-    long h = NativeGcm.open(key, CONTEXT);
+    CallerNonceGcm nat = nativeKey(key);
     byte[][] values = new byte[1024][len];
     for (byte[] v : values) {
       new SecureRandom().nextBytes(v);
@@ -95,33 +91,26 @@ final class NativeAeadBench {
     double[][] ns = new double[2][rounds];
     long sink = 0;
     long counter = 0;
-    try {
-      for (int r = -3; r < rounds; r++) {
-        for (int k = 0; k < 2; k++) {
-          int side = Math.floorMod(r + k, 2);
-          long t0 = THREADS.getCurrentThreadCpuTime();
-          for (int i = 0; i < n; i++) {
-            byte[] pt = values[i & 1023];
-            byte[] out;
-            if (side == 0) {
-              out = SparkBench.CachedGcmUdf.seal(c, spec, ++counter, CONTEXT, pt);
-            } else {
-              out = new byte[12 + len + 16];
-              long ctr = ++counter;
-              for (int b = 0; b < 8; b++) {
-                out[4 + b] = (byte) (ctr >>> (56 - 8 * b));
-              }
-              NativeGcm.seal(h, pt, len, out);
-            }
-            sink += out[out.length - 1];
+    for (int r = -3; r < rounds; r++) {
+      for (int k = 0; k < 2; k++) {
+        int side = Math.floorMod(r + k, 2);
+        long t0 = THREADS.getCurrentThreadCpuTime();
+        for (int i = 0; i < n; i++) {
+          byte[] pt = values[i & 1023];
+          byte[] out;
+          if (side == 0) {
+            out = SparkBench.CachedGcmUdf.seal(c, spec, ++counter, CONTEXT, pt);
+          } else {
+            out = new byte[12 + len + 16];
+            writeCounter(out, ++counter);
+            nat.seal(out, 0, 12, CONTEXT, null, pt, 0, len, out, 12);
           }
-          if (r >= 0) {
-            ns[side][r] = (THREADS.getCurrentThreadCpuTime() - t0) / (double) n;
-          }
+          sink += out[out.length - 1];
+        }
+        if (r >= 0) {
+          ns[side][r] = (THREADS.getCurrentThreadCpuTime() - t0) / (double) n;
         }
       }
-    } finally {
-      NativeGcm.close(h);
     }
     BenchReport.ratio(
         name, 1e9 / BenchReport.median(ns[1]), 1e9 / BenchReport.median(ns[0]), "seals/cpu-s");
@@ -163,15 +152,23 @@ final class NativeAeadBench {
     }
   }
 
+  /** The IV layout of {@link SparkBench.CachedGcmUdf}: the counter in the last 8 of 12 bytes. */
+  private static void writeCounter(byte[] iv, long n) {
+    for (int b = 0; b < 8; b++) {
+      iv[4 + b] = (byte) (n >>> (56 - 8 * b));
+    }
+  }
+
   /**
    * The JCE UDF of {@link SparkBench.CachedGcmUdf} with only the cipher call swapped: the same IV
-   * layout (a per-thread counter from a random start), the same AAD and output, one JNI call per
-   * value into a per-thread precomputed libsodium key.
+   * layout (a per-thread counter from a random start), the same AAD and output, one native key
+   * shared by the task threads (its state is read-only).
    */
   static final class NativeGcmUdf implements UDF1<String, byte[]> {
     private static final long serialVersionUID = 1L;
     private final byte[] key;
-    private transient ThreadLocal<long[]> state;
+    private transient volatile CallerNonceGcm gcm;
+    private transient ThreadLocal<long[]> counter;
 
     NativeGcmUdf(byte[] key) {
       this.key = key.clone();
@@ -182,22 +179,21 @@ final class NativeAeadBench {
       if (s == null) {
         return null;
       }
-      if (state == null) {
-        // {handle, counter}; handles live as long as the bench JVM.
-        state =
-            ThreadLocal.withInitial(
-                () -> new long[] {NativeGcm.open(key, CONTEXT), new SecureRandom().nextLong()});
+      CallerNonceGcm g = gcm;
+      if (g == null) {
+        synchronized (this) {
+          if (gcm == null) {
+            // The counter first: the volatile write of gcm publishes it to the other task threads.
+            counter = ThreadLocal.withInitial(() -> new long[] {new SecureRandom().nextLong()});
+            gcm = nativeKey(key);
+          }
+          g = gcm;
+        }
       }
-      long[] st = state.get();
       byte[] pt = s.getBytes(StandardCharsets.UTF_8);
       byte[] out = new byte[12 + pt.length + 16];
-      long n = ++st[1];
-      for (int i = 0; i < 8; i++) {
-        out[4 + i] = (byte) (n >>> (56 - 8 * i));
-      }
-      if (NativeGcm.seal(st[0], pt, pt.length, out) != 0) {
-        throw new IllegalStateException("libsodium seal failed");
-      }
+      writeCounter(out, ++counter.get()[0]);
+      g.seal(out, 0, 12, CONTEXT, null, pt, 0, pt.length, out, 12);
       return out;
     }
   }

@@ -77,22 +77,39 @@ public final class CallerNonceGcm {
     return new Session();
   }
 
-  /** A key handle; threads share one cipher per thread. Copies {@code key}. */
-  public static CallerNonceGcm create(byte[] key) {
-    return new CallerNonceGcm(key, true, NATIVE_BELOW_BYTES);
+  /** Which implementation a key seals and opens with. */
+  public enum Backend {
+    /** Native for values under 512 bytes where the native backend loaded, else JCE. */
+    AUTO,
+    /** JCE for every value. */
+    JCE,
+    /** Native for every value; only where it loaded. For tests and benchmarks of the backend. */
+    NATIVE
   }
 
-  /** As {@link #create}, native for every size: for tests of the native backend's large paths. */
-  static CallerNonceGcm createNativeForAllSizes(byte[] key) {
-    return new CallerNonceGcm(key, true, Integer.MAX_VALUE);
+  /** A key handle on {@link Backend#AUTO}; threads share one cipher per thread. Copies the key. */
+  public static CallerNonceGcm create(byte[] key) {
+    return create(key, Backend.AUTO);
   }
 
   /**
-   * A key on JCE whatever the backend: for a key used once, where setting up a native key would
-   * cost more than it saves, and for tests that compare the backends.
+   * A key handle on the given backend. {@link Backend#JCE} also suits a key used once, where
+   * setting up a native key would cost more than it saves.
+   *
+   * @throws UnsupportedParametersException for {@link Backend#NATIVE} where it did not load
    */
-  static CallerNonceGcm createOnJce(byte[] key) {
-    return new CallerNonceGcm(key, false, 0);
+  public static CallerNonceGcm create(byte[] key, Backend backend) {
+    return switch (backend) {
+      case AUTO -> new CallerNonceGcm(key, true, NATIVE_BELOW_BYTES);
+      case JCE -> new CallerNonceGcm(key, false, 0);
+      case NATIVE -> {
+        if (!NativeGcm.available()) {
+          throw new UnsupportedParametersException(
+              "the native AES-GCM backend is not in use here: " + NativeGcm.status());
+        }
+        yield new CallerNonceGcm(key, true, Integer.MAX_VALUE);
+      }
+    };
   }
 
   /** Whether this key seals and opens natively. */

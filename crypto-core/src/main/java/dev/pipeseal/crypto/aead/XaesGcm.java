@@ -65,7 +65,7 @@ public final class XaesGcm {
     byte[] kx = deriveKeyBytes(nonce, off);
     try {
       // On JCE: a native key for one value would cost more to set up than it saves.
-      return CallerNonceGcm.createOnJce(kx);
+      return CallerNonceGcm.create(kx, CallerNonceGcm.Backend.JCE);
     } finally {
       Arrays.fill(kx, (byte) 0);
     }

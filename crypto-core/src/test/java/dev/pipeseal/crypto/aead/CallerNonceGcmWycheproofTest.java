@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
 class CallerNonceGcmWycheproofTest {
   @Test
   void everyCaseOnJce() {
-    everyCase(CallerNonceGcm::createOnJce, false);
+    everyCase(k -> CallerNonceGcm.create(k, CallerNonceGcm.Backend.JCE), false);
   }
 
   @Test
   void everyCaseOnTheNativeBackend() {
     NativeGcmTest.assumeNativeOrRequireIt();
-    everyCase(CallerNonceGcm::create, true);
+    everyCase(k -> CallerNonceGcm.create(k, CallerNonceGcm.Backend.NATIVE), true);
   }
 
   private static void everyCase(

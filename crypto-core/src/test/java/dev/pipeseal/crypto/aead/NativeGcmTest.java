@@ -36,8 +36,8 @@ class NativeGcmTest {
     assumeNativeOrRequireIt();
     SplittableRandom r = new SplittableRandom(7);
     byte[] key = bytes(r, 32);
-    CallerNonceGcm nat = CallerNonceGcm.createNativeForAllSizes(key);
-    CallerNonceGcm jce = CallerNonceGcm.createOnJce(key);
+    CallerNonceGcm nat = CallerNonceGcm.create(key, CallerNonceGcm.Backend.NATIVE);
+    CallerNonceGcm jce = CallerNonceGcm.create(key, CallerNonceGcm.Backend.JCE);
     assertThat(nat.isNative()).isTrue();
     assertThat(jce.isNative()).isFalse();
     assertThat(CallerNonceGcm.backend()).startsWith("native");
@@ -77,7 +77,7 @@ class NativeGcmTest {
   void aForgeryIsRefusedAndTheOutputIsNotTouched() {
     assumeNativeOrRequireIt();
     SplittableRandom r = new SplittableRandom(11);
-    CallerNonceGcm nat = CallerNonceGcm.createNativeForAllSizes(bytes(r, 32));
+    CallerNonceGcm nat = CallerNonceGcm.create(bytes(r, 32), CallerNonceGcm.Backend.NATIVE);
     byte[] nonce = bytes(r, 12);
     byte[] aad = bytes(r, 30);
     for (int len : new int[] {0, 32, 2000}) {
@@ -112,7 +112,7 @@ class NativeGcmTest {
     SplittableRandom r = new SplittableRandom(13);
     byte[] key = bytes(r, 32);
     CallerNonceGcm nat = CallerNonceGcm.create(key);
-    CallerNonceGcm jce = CallerNonceGcm.createOnJce(key);
+    CallerNonceGcm jce = CallerNonceGcm.create(key, CallerNonceGcm.Backend.JCE);
     byte[] nonce = bytes(r, 12);
     byte[] msg = bytes(r, 100);
     byte[] expected = jce.seal(nonce, msg, null);
