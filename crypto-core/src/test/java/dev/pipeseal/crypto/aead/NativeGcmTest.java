@@ -3,6 +3,8 @@ package dev.pipeseal.crypto.aead;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
@@ -158,6 +160,42 @@ class NativeGcmTest {
         .isInstanceOf(RuntimeException.class);
     assertThatThrownBy(() -> nat.open(nonce, 0, 12, null, null, out, 30, 20, in, 0))
         .isInstanceOf(RuntimeException.class);
+  }
+
+  @Test
+  void theOffSwitchKeepsAJvmOnJce() throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                javaBin,
+                "-D" + NativeGcm.PROPERTY + "=off",
+                "-cp",
+                System.getProperty("java.class.path"),
+                BackendProbe.class.getName())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("JCE: -Dpipeseal.crypto.native=off").contains("native key: false");
+    assertThat(out).contains("sealed: " + BackendProbe.expected());
+  }
+
+  /** Run in a child JVM by {@link #theOffSwitchKeepsAJvmOnJce}: what that JVM's keys use. */
+  public static final class BackendProbe {
+    static String expected() {
+      return sealedHex(CallerNonceGcm.create(new byte[32], CallerNonceGcm.Backend.JCE));
+    }
+
+    private static String sealedHex(CallerNonceGcm gcm) {
+      return java.util.HexFormat.of().formatHex(gcm.seal(new byte[12], new byte[5], null));
+    }
+
+    public static void main(String[] args) {
+      CallerNonceGcm auto = CallerNonceGcm.create(new byte[32]);
+      System.out.println(CallerNonceGcm.backend());
+      System.out.println("native key: " + auto.isNative());
+      System.out.println("sealed: " + sealedHex(auto));
+    }
   }
 
   @Test
