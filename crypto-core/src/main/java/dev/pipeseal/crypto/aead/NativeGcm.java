@@ -35,7 +35,6 @@ final class NativeGcm {
 
   private static final String RESOURCE =
       "/dev/pipeseal/crypto/aead/native/linux-x86_64/libpipeseal_gcm.so";
-  private static final Cleaner CLEANER = Cleaner.create();
   private static final String STATUS;
   private static final boolean AVAILABLE;
 
@@ -52,8 +51,10 @@ final class NativeGcm {
       if (ok) {
         status = "native: libsodium AES-256-GCM (AES-NI)";
       }
-    } catch (LinkageError | RuntimeException e) {
+    } catch (LinkageError | RuntimeException | OutOfMemoryError e) {
+      // Whatever goes wrong here leaves this JVM on JCE; it must never make the class unusable.
       status = "JCE: the native library did not load (" + e.getClass().getSimpleName() + ")";
+      ok = false;
     }
     AVAILABLE = ok;
     STATUS = status;
@@ -152,7 +153,7 @@ final class NativeGcm {
 
     private Key(long handle) {
       this.handle = handle;
-      this.cleanable = CLEANER.register(this, new Free(handle));
+      this.cleanable = KeyCleaner.CLEANER.register(this, new Free(handle));
     }
 
     /** A native copy of {@code key} (32 bytes); the caller keeps and may zero its array. */
@@ -239,6 +240,11 @@ final class NativeGcm {
     public String toString() {
       return "NativeGcm.Key";
     }
+  }
+
+  /** Started with the first native key, so a JVM on JCE runs no cleaner thread for this class. */
+  private static final class KeyCleaner {
+    static final Cleaner CLEANER = Cleaner.create();
   }
 
   private record Free(long handle) implements Runnable {
