@@ -102,7 +102,7 @@ final class NativeAeadBench {
             out = SparkBench.CachedGcmUdf.seal(c, spec, ++counter, CONTEXT, pt);
           } else {
             out = new byte[12 + len + 16];
-            writeCounter(out, ++counter);
+            SparkBench.CachedGcmUdf.writeCounter(out, ++counter);
             nat.seal(out, 0, 12, CONTEXT, null, pt, 0, len, out, 12);
           }
           sink += out[out.length - 1];
@@ -152,13 +152,6 @@ final class NativeAeadBench {
     }
   }
 
-  /** The IV layout of {@link SparkBench.CachedGcmUdf}: the counter in the last 8 of 12 bytes. */
-  private static void writeCounter(byte[] iv, long n) {
-    for (int b = 0; b < 8; b++) {
-      iv[4 + b] = (byte) (n >>> (56 - 8 * b));
-    }
-  }
-
   /**
    * The JCE UDF of {@link SparkBench.CachedGcmUdf} with only the cipher call swapped: the same IV
    * layout (a per-thread counter from a random start), the same AAD and output, one native key
@@ -192,7 +185,7 @@ final class NativeAeadBench {
       }
       byte[] pt = s.getBytes(StandardCharsets.UTF_8);
       byte[] out = new byte[12 + pt.length + 16];
-      writeCounter(out, ++counter.get()[0]);
+      SparkBench.CachedGcmUdf.writeCounter(out, ++counter.get()[0]);
       g.seal(out, 0, 12, CONTEXT, null, pt, 0, pt.length, out, 12);
       return out;
     }

@@ -250,13 +250,18 @@ final class SparkBench {
     static byte[] seal(Cipher c, SecretKeySpec key, long n, byte[] context, byte[] plaintext)
         throws Exception {
       byte[] out = new byte[12 + plaintext.length + 16];
-      for (int i = 0; i < 8; i++) {
-        out[4 + i] = (byte) (n >>> (56 - 8 * i));
-      }
+      writeCounter(out, n);
       c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, out, 0, 12));
       c.updateAAD(context); // binds the column, as ours does (and as core's cached baseline)
       c.doFinal(plaintext, 0, plaintext.length, out, 12);
       return out;
+    }
+
+    /** The IV layout of this baseline: the counter {@code n} in the last 8 of 12 bytes. */
+    static void writeCounter(byte[] iv, long n) {
+      for (int i = 0; i < 8; i++) {
+        iv[4 + i] = (byte) (n >>> (56 - 8 * i));
+      }
     }
 
     @Override

@@ -174,18 +174,7 @@ public final class CallerNonceGcm {
     if (nativeKey != null
         && len < nativeBelow
         && nativeRanges(nonce, nonceOff, in, inOff, len, out, outOff, true)) {
-      if (nativeKey.seal(
-              nonce,
-              nonceOff,
-              aad1,
-              aad1 == null ? 0 : aad1.length,
-              aad2,
-              in,
-              inOff,
-              len,
-              out,
-              outOff)
-          != 0) {
+      if (nativeKey.seal(nonce, nonceOff, aad1, aad2, in, inOff, len, out, outOff) != 0) {
         throw new OutOfMemoryError("native AES-GCM: out of native memory");
       }
       return len + TAG_BYTES;
@@ -261,18 +250,7 @@ public final class CallerNonceGcm {
     if (nativeKey != null
         && len - TAG_BYTES < nativeBelow
         && nativeRanges(nonce, nonceOff, in, inOff, len, out, outOff, false)) {
-      int rc =
-          nativeKey.open(
-              nonce,
-              nonceOff,
-              aad1,
-              aad1 == null ? 0 : aad1.length,
-              aad2,
-              in,
-              inOff,
-              len,
-              out,
-              outOff);
+      int rc = nativeKey.open(nonce, nonceOff, aad1, aad2, in, inOff, len, out, outOff);
       if (rc == 1) {
         throw new AuthenticationFailedException(
             "AES-GCM tag mismatch: tampered ciphertext, wrong key or wrong associated data");

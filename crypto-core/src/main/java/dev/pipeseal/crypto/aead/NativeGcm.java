@@ -121,17 +121,18 @@ final class NativeGcm {
       c.updateAAD(aad);
       byte[] jce = c.doFinal(msg);
       byte[] nat = new byte[msg.length + 16];
-      if (k.seal(nonce, 0, aad, 5, Arrays.copyOfRange(aad, 5, aad.length), msg, 0, 77, nat, 0) != 0
-          || !Arrays.equals(jce, nat)) {
+      byte[] aad1 = Arrays.copyOf(aad, 5);
+      byte[] aad2 = Arrays.copyOfRange(aad, 5, aad.length);
+      if (k.seal(nonce, 0, aad1, aad2, msg, 0, 77, nat, 0) != 0 || !Arrays.equals(jce, nat)) {
         return "JCE: the native library's output differs from JCE's";
       }
       byte[] back = new byte[msg.length];
-      if (k.open(nonce, 0, aad, aad.length, null, nat, 0, nat.length, back, 0) != 0
+      if (k.open(nonce, 0, aad, null, nat, 0, nat.length, back, 0) != 0
           || !Arrays.equals(back, msg)) {
         return "JCE: the native library cannot open JCE's output";
       }
       nat[nat.length - 1] ^= 1;
-      if (k.open(nonce, 0, aad, aad.length, null, nat, 0, nat.length, back, 0) != 1) {
+      if (k.open(nonce, 0, aad, null, nat, 0, nat.length, back, 0) != 1) {
         return "JCE: the native library accepted a forged tag";
       }
       return null;
@@ -166,14 +167,13 @@ final class NativeGcm {
     }
 
     /**
-     * Seals with 12 nonce bytes at {@code nonceOff}; AAD is {@code aad1[0, aad1Len) || aad2}.
-     * Callers have checked every range. Returns 0, or -1 if native memory ran out.
+     * Seals with 12 nonce bytes at {@code nonceOff}; AAD is {@code aad1 || aad2} (either may be
+     * null). Callers have checked every range. Returns 0, or -1 if native memory ran out.
      */
     int seal(
         byte[] nonce,
         int nonceOff,
         byte[] aad1,
-        int aad1Len,
         byte[] aad2,
         byte[] in,
         int inOff,
@@ -186,9 +186,9 @@ final class NativeGcm {
             nonce,
             nonceOff,
             aad1,
-            aad1Len,
+            length(aad1),
             aad2,
-            aad2 == null ? 0 : aad2.length,
+            length(aad2),
             in,
             inOff,
             len,
@@ -205,7 +205,6 @@ final class NativeGcm {
         byte[] nonce,
         int nonceOff,
         byte[] aad1,
-        int aad1Len,
         byte[] aad2,
         byte[] in,
         int inOff,
@@ -218,9 +217,9 @@ final class NativeGcm {
             nonce,
             nonceOff,
             aad1,
-            aad1Len,
+            length(aad1),
             aad2,
-            aad2 == null ? 0 : aad2.length,
+            length(aad2),
             in,
             inOff,
             len,
@@ -229,6 +228,10 @@ final class NativeGcm {
       } finally {
         java.lang.ref.Reference.reachabilityFence(this);
       }
+    }
+
+    private static int length(byte[] aad) {
+      return aad == null ? 0 : aad.length;
     }
 
     @Override
